@@ -39,6 +39,8 @@ struct PublisherStats {
   std::uint64_t delivery_errors = 0;     // failed delivery reports (retried later)
   std::uint64_t outbox_depth = 0;        // messages waiting in the outbox now
   std::uint64_t outbox_capacity = 0;
+  std::uint64_t messages_retried = 0;  // produced again: after a failure or left by a past run
+  std::uint64_t publish_refusals = 0;  // Publish() calls refused (outbox full or disk error)
 };
 
 class Publisher {
