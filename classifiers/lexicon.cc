@@ -1,0 +1,356 @@
+#include "classifiers/lexicon.h"
+
+#include <algorithm>
+#include <array>
+#include <fstream>
+#include <map>
+
+namespace raqib::classifiers {
+namespace {
+
+constexpr std::array<const char*, kCategoryCount> kCategoryNames = {
+    "attack_strong", "attack_weak", "explosion",
+    "launch",        "intercept",   "kill",
+    "injure",        "weapon",      "military_target",
+    "sport",         "accident",    "verbal",
+    "negation",      "future",      "threat",
+    "conditional",   "claim_verb",  "responsibility",
+    "announce",      "deny",        "accuse",
+    "group",         "group_head",  "state_force",
+    "state",         "official",    "speech",
+    "condemn",       "warn",        "non_official",
+    "security",      "economy",     "place",
+    "place_head",    "number",      "person",
+    "passive"};
+
+// Proclitic chains stripped before a stem is looked up: conjunction (و ف), preposition
+// (ب ل ك), article (ال, with ل + ال written لل), future سـ. Written in UTF-8 and turned into
+// codes once.
+constexpr std::array<const char*, 27> kPrefixesUtf8 = {
+    "",     "و",   "ف",    "ب",    "ل",   "ك",    "ال",  "وب",  "ول",
+    "وك",   "فب",  "فل",   "فك",   "وال", "فال",  "بال", "كال", "لل",
+    "وبال", "ولل", "وكال", "فبال", "فلل", "فكال", "س",   "وس",  "فس"};
+
+// Enclitics and inflectional endings allowed after a stem: object/possessive pronouns,
+// plural, dual, feminine (ة folded to ه; ت before a pronoun is handled in Insert), nisba.
+constexpr std::array<const char*, 56> kSuffixesUtf8 = {
+    "ه",   "ها",  "هم",  "هما",  "هن",   "ك",    "كم", "كما", "نا",  "ني",   "ي",   "ت",
+    "تا",  "تان", "تين", "ا",    "ان",   "ين",   "ون", "وا",  "ات",  "اتها", "اته", "اتهم",
+    "ته",  "تها", "تهم", "تهما", "تنا",  "تي",   "تك", "يه",  "يها", "يهم",  "يين", "يون",
+    "يات", "يا",  "وه",  "وها",  "وهم",  "وني",  "ني", "اه",  "اها", "اهم",  "تم",  "تما",
+    "نه",  "نها", "نهم", "هات",  "يتان", "يتين", "ين", "ه"};
+
+struct Affixes {
+  std::vector<std::string> prefixes;         // codes, longest first
+  std::vector<std::string> suffixes;         // codes, sorted and unique
+  unsigned char future = 0;                  // the code of س
+  std::string prepositions;                  // the codes of ب ل ك
+  std::string conjunctions;                  // the codes of و ف
+  std::string article;                       // the codes of ال
+  std::array<unsigned char, 4> imperfect{};  // ي ت ن ا: what may follow the future prefix
+};
+
+const Affixes& GetAffixes() {
+  static const Affixes affixes = [] {
+    Affixes a;
+    for (const char* p : kPrefixesUtf8) a.prefixes.push_back(NormalizeToCodes(p));
+    std::stable_sort(
+        a.prefixes.begin(), a.prefixes.end(),
+        [](const std::string& x, const std::string& y) { return x.size() > y.size(); });
+    for (const char* s : kSuffixesUtf8) a.suffixes.push_back(NormalizeToCodes(s));
+    std::sort(a.suffixes.begin(), a.suffixes.end());
+    a.suffixes.erase(std::unique(a.suffixes.begin(), a.suffixes.end()), a.suffixes.end());
+    a.future = ArabicCode("س");
+    a.prepositions = NormalizeToCodes("بلك");
+    a.conjunctions = NormalizeToCodes("وف");
+    a.article = NormalizeToCodes("ال");
+    a.imperfect = {ArabicCode("ي"), ArabicCode("ت"), ArabicCode("ن"), ArabicCode("ا")};
+    return a;
+  }();
+  return affixes;
+}
+
+bool IsSuffix(std::string_view rest) {
+  if (rest.size() > 4) return false;
+  const auto& s = GetAffixes().suffixes;
+  return std::binary_search(s.begin(), s.end(), rest);
+}
+
+}  // namespace
+
+const char* CategoryName(Category category) {
+  const auto i = static_cast<std::size_t>(category);
+  return i < kCategoryNames.size() ? kCategoryNames[i] : "unknown";
+}
+
+void Tokenize(std::string_view codes, std::vector<Token>& tokens) {
+  tokens.clear();
+  std::uint32_t sentence = 0;
+  bool sentence_has_tokens = false;
+  const std::size_t n = codes.size();
+  std::size_t i = 0;
+  while (i < n) {
+    const auto c = static_cast<unsigned char>(codes[i]);
+    const bool letter = IsLetterCode(c);
+    const bool digit = IsDigitCode(c);
+    if (letter || digit) {
+      std::size_t j = i + 1;
+      while (j < n && (letter ? IsLetterCode(static_cast<unsigned char>(codes[j]))
+                              : IsDigitCode(static_cast<unsigned char>(codes[j])))) {
+        ++j;
+      }
+      tokens.push_back(
+          {static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j), digit, sentence});
+      sentence_has_tokens = true;
+      i = j;
+      continue;
+    }
+    bool boundary = c == '!' || c == '?' || c == ';' || c == '\n' || c == '|';
+    if (c == '.') {
+      const bool between_digits = i > 0 && i + 1 < n &&
+                                  IsDigitCode(static_cast<unsigned char>(codes[i - 1])) &&
+                                  IsDigitCode(static_cast<unsigned char>(codes[i + 1]));
+      boundary = !between_digits;
+    }
+    if (boundary && sentence_has_tokens) {
+      ++sentence;
+      sentence_has_tokens = false;
+    }
+    ++i;
+  }
+}
+
+std::uint32_t Lexicon::Child(std::uint32_t node, unsigned char code) const {
+  for (const auto& [c, child] : nodes_[node].children) {
+    if (c == code) return child;
+    if (c > code) break;
+  }
+  return 0;
+}
+
+void Lexicon::Insert(std::string_view codes, std::uint32_t word) {
+  std::uint32_t node = 0;
+  for (const char ch : codes) {
+    const auto c = static_cast<unsigned char>(ch);
+    std::uint32_t next = Child(node, c);
+    if (next == 0) {
+      next = static_cast<std::uint32_t>(nodes_.size());
+      nodes_.emplace_back();
+      auto& children = nodes_[node].children;
+      children.insert(std::upper_bound(children.begin(), children.end(), std::make_pair(c, 0u)),
+                      {c, next});
+    }
+    node = next;
+  }
+  auto& words = nodes_[node].words;
+  if (std::find(words.begin(), words.end(), word) == words.end()) words.push_back(word);
+}
+
+std::uint32_t Lexicon::AddWord(std::string_view codes, Mode mode) {
+  const auto [it, inserted] =
+      word_ids_.try_emplace({std::string(codes), mode}, static_cast<std::uint32_t>(words_.size()));
+  if (!inserted) return it->second;
+  const std::uint32_t id = it->second;
+  words_.push_back({mode, {}});
+  Insert(codes, id);
+  // A feminine ending ة (folded to ه) is written ت before a pronoun: مسؤولية -> مسؤوليتها.
+  static const unsigned char kHa = ArabicCode("ه");
+  static const unsigned char kTa = ArabicCode("ت");
+  if (mode == Mode::kStem && codes.size() >= 3 && static_cast<unsigned char>(codes.back()) == kHa) {
+    std::string alt(codes);
+    alt.back() = static_cast<char>(kTa);
+    Insert(alt, id);
+  }
+  return id;
+}
+
+std::expected<void, std::string> Lexicon::Add(Category category, std::string_view canonical,
+                                              std::string_view forms, std::string_view source) {
+  if (category == Category::kCount) return std::unexpected(std::string(source) + ": no category");
+  const auto entry = static_cast<std::uint32_t>(entries_.size());
+  std::string canon(canonical);
+  std::size_t start = 0;
+  bool any = false;
+  while (start <= forms.size()) {
+    std::size_t bar = forms.find('|', start);
+    if (bar == std::string_view::npos) bar = forms.size();
+    const std::string_view form = forms.substr(start, bar - start);
+    start = bar + 1;
+    Phrase phrase;
+    phrase.entry = entry;
+    std::size_t w = 0;
+    while (w < form.size()) {
+      while (w < form.size() && form[w] == ' ') ++w;
+      std::size_t e = form.find(' ', w);
+      if (e == std::string_view::npos) e = form.size();
+      std::string_view word = form.substr(w, e - w);
+      w = e;
+      if (word.empty()) continue;
+      Mode mode = Mode::kStem;
+      if (word.front() == '=') {
+        mode = Mode::kExact;
+        word.remove_prefix(1);
+      } else if (word.back() == '*') {
+        mode = Mode::kPrefix;
+        word.remove_suffix(1);
+      }
+      const std::string codes = NormalizeToCodes(word);
+      std::vector<Token> parts;
+      Tokenize(codes, parts);
+      if (parts.size() != 1 || parts[0].begin != 0 || parts[0].end != codes.size()) {
+        return std::unexpected(std::string(source) + ": '" + std::string(word) +
+                               "' is not one word (letters or digits only)");
+      }
+      phrase.words.push_back(AddWord(codes, mode));
+    }
+    if (phrase.words.empty()) {
+      if (bar == forms.size() && any) break;
+      return std::unexpected(std::string(source) + ": empty form");
+    }
+    if (canon.empty() || canon == "-") canon = std::string(form);
+    words_[phrase.words.front()].phrases.push_back(static_cast<std::uint32_t>(phrases_.size()));
+    phrases_.push_back(std::move(phrase));
+    any = true;
+    if (bar == forms.size()) break;
+  }
+  entries_.push_back({category, std::move(canon), std::string(source)});
+  return {};
+}
+
+void Lexicon::MatchToken(std::string_view token, std::vector<WordMatch>& out) const {
+  const Affixes& affixes = GetAffixes();
+  for (const std::string& prefix : affixes.prefixes) {
+    if (token.size() < prefix.size() + 2 || !token.starts_with(prefix)) continue;
+    const bool future =
+        !prefix.empty() && static_cast<unsigned char>(prefix.back()) == affixes.future;
+    // A preposition (ب ل ك) may follow a conjunction; the article ال also starts with ل.
+    std::string_view rest_prefix = prefix;
+    if (!rest_prefix.empty() && affixes.conjunctions.find(rest_prefix[0]) != std::string::npos) {
+      rest_prefix.remove_prefix(1);
+    }
+    const bool preposition = !rest_prefix.empty() && !rest_prefix.starts_with(affixes.article) &&
+                             affixes.prepositions.find(rest_prefix[0]) != std::string::npos;
+    if (future) {
+      const auto next = static_cast<unsigned char>(token[prefix.size()]);
+      if (std::find(affixes.imperfect.begin(), affixes.imperfect.end(), next) ==
+          affixes.imperfect.end()) {
+        continue;
+      }
+    }
+    std::uint32_t node = 0;
+    for (std::size_t i = prefix.size(); i < token.size(); ++i) {
+      node = Child(node, static_cast<unsigned char>(token[i]));
+      if (node == 0) break;
+      const auto& words = nodes_[node].words;
+      if (words.empty()) continue;
+      const std::string_view rest = token.substr(i + 1);
+      for (const std::uint32_t w : words) {
+        bool ok = false;
+        switch (words_[w].mode) {
+          case Mode::kStem: ok = rest.empty() || IsSuffix(rest); break;
+          case Mode::kPrefix: ok = true; break;
+          case Mode::kExact: ok = rest.empty() && prefix.empty(); break;
+        }
+        if (!ok) continue;
+        bool seen = false;
+        for (WordMatch& m : out) {
+          if (m.word == w) {
+            // The plainest reading wins: without the future prefix, without a preposition.
+            m.future = m.future && future;
+            m.preposition = m.preposition && preposition;
+            seen = true;
+          }
+        }
+        if (!seen) out.push_back({w, future, preposition});
+      }
+    }
+  }
+}
+
+void Lexicon::Match(std::string_view codes, const std::vector<Token>& tokens,
+                    std::vector<Hit>& hits) const {
+  hits.clear();
+  // Words matched by each token: flat list plus offsets, so phrases can look ahead.
+  std::vector<WordMatch> matched;
+  std::vector<std::uint32_t> offsets;
+  offsets.reserve(tokens.size() + 1);
+  matched.reserve(tokens.size());
+  for (const Token& t : tokens) {
+    offsets.push_back(static_cast<std::uint32_t>(matched.size()));
+    if (t.end > codes.size() || t.begin >= t.end) continue;
+    MatchToken(codes.substr(t.begin, t.end - t.begin), matched);
+  }
+  offsets.push_back(static_cast<std::uint32_t>(matched.size()));
+
+  auto token_has = [&](std::size_t t, std::uint32_t word) {
+    for (std::uint32_t k = offsets[t]; k < offsets[t + 1]; ++k) {
+      if (matched[k].word == word) return true;
+    }
+    return false;
+  };
+  for (std::size_t t = 0; t < tokens.size(); ++t) {
+    for (std::uint32_t k = offsets[t]; k < offsets[t + 1]; ++k) {
+      const WordMatch m = matched[k];
+      for (const std::uint32_t p : words_[m.word].phrases) {
+        const Phrase& phrase = phrases_[p];
+        const std::size_t len = phrase.words.size();
+        if (t + len > tokens.size()) continue;
+        bool ok = true;
+        for (std::size_t j = 1; j < len && ok; ++j) {
+          ok = tokens[t + j].sentence == tokens[t].sentence && token_has(t + j, phrase.words[j]);
+        }
+        if (!ok) continue;
+        hits.push_back({entries_[phrase.entry].category, phrase.entry,
+                        static_cast<std::uint32_t>(t), static_cast<std::uint32_t>(t + len - 1),
+                        m.future, m.preposition});
+      }
+    }
+  }
+}
+
+std::expected<Lexicon, std::string> Lexicon::Load(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.path().extension() == ".tsv" && e.path().filename() != "weights.tsv") {
+      files.push_back(e.path());
+    }
+  }
+  if (ec) return std::unexpected(dir.string() + ": " + ec.message());
+  std::sort(files.begin(), files.end());
+  if (files.empty()) return std::unexpected(dir.string() + ": no lexicon *.tsv files");
+  std::map<std::string, Category, std::less<>> by_name;
+  for (int c = 0; c < kCategoryCount; ++c) by_name[kCategoryNames[c]] = static_cast<Category>(c);
+
+  Lexicon lexicon;
+  for (const auto& file : files) {
+    std::ifstream in(file);
+    if (!in) return std::unexpected(file.string() + ": cannot open");
+    std::string line;
+    int line_no = 0;
+    while (std::getline(in, line)) {
+      ++line_no;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      const std::string source = file.filename().string() + ":" + std::to_string(line_no);
+      if (line.empty() || line.front() == '#') continue;
+      const std::size_t tab1 = line.find('\t');
+      const std::size_t tab2 = tab1 == std::string::npos ? tab1 : line.find('\t', tab1 + 1);
+      if (tab2 == std::string::npos) {
+        return std::unexpected(file.string() + ":" + std::to_string(line_no) +
+                               ": expected category<TAB>canonical<TAB>forms");
+      }
+      const std::string name = line.substr(0, tab1);
+      const auto it = by_name.find(name);
+      if (it == by_name.end()) {
+        return std::unexpected(file.string() + ":" + std::to_string(line_no) +
+                               ": unknown category '" + name + "'");
+      }
+      auto added = lexicon.Add(it->second, line.substr(tab1 + 1, tab2 - tab1 - 1),
+                               std::string_view(line).substr(tab2 + 1), source);
+      if (!added) return std::unexpected(file.parent_path().string() + "/" + added.error());
+    }
+  }
+  return lexicon;
+}
+
+}  // namespace raqib::classifiers

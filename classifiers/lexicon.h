@@ -1,0 +1,143 @@
+// Tokens, the light clitic stemmer and the lexicon matcher. Lexicon files (classifiers/data/
+// *.tsv, format in docs/CLASSIFIER.md) are compiled into one trie over normalised code bytes;
+// a token matches a lexicon word when, after stripping one of a fixed set of proclitic chains
+// (و ف ب ل ك ال لل س ...), a trie path spells the word and what is left is an allowed suffix
+// (pronouns, plural, dual and feminine endings). Multi-word phrases are runs of such words.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "classifiers/normalize.h"
+
+namespace raqib::classifiers {
+
+// Word classes the rules reason about. The data files name them (the strings in
+// CategoryName); an unknown name in a file is an error.
+enum class Category : std::uint8_t {
+  kAttackStrong,  // unambiguous violent event: غارة، قصف، تفجير، اغتيال، كمين
+  kAttackWeak,  // needs support: هجوم، هاجم، استهدف، ضربة، اعتداء، اقتحام
+  kExplosion,  // انفجار: an attack only with attack context, never with accident context
+  kLaunch,     // أطلق: an attack when a weapon follows
+  kIntercept,  // أسقط، اعترض، أحبط: a foiled attack
+  kKill,       // قتل، مقتل، استشهد، قتلى
+  kInjure,     // أصيب، جرحى
+  kWeapon,  // صاروخ، مسيرة، هاون، عبوة ناسفة (canonical name = weapon kind)
+  kMilitaryTarget,  // قاعدة عسكرية، جنود، دورية، موكب: what attacks hit
+  kSport,           // مباراة، لاعب، مهاجم، هجمة
+  kAccident,     // حادث سير، تسرب غاز، حريق، زلزال، أزمة قلبية
+  kVerbal,       // انتقد، لاذع، حملة إعلامية: the verbal sense of هاجم
+  kNegation,     // لم، لا، لن، ليس، عدم، دون
+  kFuture,       // سوف، سـ (also any token with the future prefix)
+  kThreat,       // هدد، توعد، يعتزم، خطة
+  kConditional,  // إذا، لو، في حال، هل
+  kClaimVerb,    // تبنى، تبنت
+  kResponsibility,  // مسؤولية
+  kAnnounce,        // أعلن، نعلن، بث مشاهد
+  kDeny,            // نفى
+  kAccuse,          // اتهم، نسب، حمل
+  kGroup,           // a named armed group (canonical name)
+  kGroupHead,       // جماعة، فصيل، كتائب، سرايا: starts an actor name
+  kStateForce,  // a state's armed force: الجيش الإسرائيلي، التحالف، سلاح الجو
+  kState,  // a state or capital standing for its government: واشنطن، طهران
+  kOfficial,  // وزير، وزارة، حكومة، متحدث، سفارة، الأمم المتحدة
+  kSpeech,   // قال، أكد، صرح، بيان
+  kCondemn,  // دان، ندد، استنكر
+  kWarn,     // حذر، طالب، دعا
+  kNonOfficial,  // خبير، محلل، شاهد، مصادر: words of people who are not official actors
+  kSecurity,  // security topic: حرب، قوات، هدنة، إرهاب، أسلحة، رهائن
+  kEconomy,   // economy, markets, health and culture topics
+  kPlace,     // gazetteer place (canonical name)
+  kPlaceHead,  // قاعدة، مدينة، مطار، مخيم: starts a place name
+  kNumber,     // number word (canonical = its value)
+  kPerson,     // جندي، شخص، مدني: counted nouns, dual form -> 2
+  kPassive,    // تم، جرى: the next event noun has no stated agent
+  kCount
+};
+inline constexpr int kCategoryCount = static_cast<int>(Category::kCount);
+const char* CategoryName(Category category);
+
+// A word token: a maximal run of letter codes or of digit codes, [begin, end) in codes.
+struct Token {
+  std::uint32_t begin = 0;
+  std::uint32_t end = 0;
+  bool digits = false;
+  std::uint32_t sentence = 0;
+};
+
+// Splits normalised codes into tokens and numbers their sentences. Sentences end at . ! ? ;
+// a line break or '|' (not at a '.' between digits).
+void Tokenize(std::string_view codes, std::vector<Token>& tokens);
+
+// One lexicon phrase found in the text.
+struct Hit {
+  Category category = Category::kCount;
+  std::uint32_t entry = 0;        // index into Lexicon::entries()
+  std::uint32_t first_token = 0;  // tokens [first_token, last_token]
+  std::uint32_t last_token = 0;
+  bool future = false;       // first word carried the future prefix سـ
+  bool preposition = false;  // first word carried ب ل ك (so it is not a subject)
+};
+
+struct LexiconEntry {
+  Category category = Category::kCount;
+  std::string canonical;  // UTF-8; the first form when the file gave "-"
+  std::string source;     // "file:line", for evidence rule names and errors
+};
+
+class Lexicon {
+ public:
+  // Loads every *.tsv file in `dir` (sorted by name). An error names the file and line.
+  static std::expected<Lexicon, std::string> Load(const std::filesystem::path& dir);
+  // Adds one line's worth: `forms` separated by '|', words by spaces (for tests and Load).
+  std::expected<void, std::string> Add(Category category, std::string_view canonical,
+                                       std::string_view forms, std::string_view source);
+  // Finds every phrase in `tokens`, in token order. Thread-safe (const, no caches).
+  void Match(std::string_view codes, const std::vector<Token>& tokens,
+             std::vector<Hit>& hits) const;
+
+  const std::vector<LexiconEntry>& entries() const { return entries_; }
+  std::size_t size() const { return entries_.size(); }
+
+ private:
+  enum class Mode : std::uint8_t { kStem, kPrefix, kExact };
+  struct Node {
+    std::vector<std::pair<unsigned char, std::uint32_t>> children;  // (code byte, node), sorted
+    std::vector<std::uint32_t> words;                               // words ending here
+  };
+  struct Word {
+    Mode mode = Mode::kStem;
+    std::vector<std::uint32_t> phrases;  // phrases whose first word this is
+  };
+  struct Phrase {
+    std::vector<std::uint32_t> words;
+    std::uint32_t entry = 0;
+  };
+
+  std::uint32_t AddWord(std::string_view codes, Mode mode);
+  struct WordMatch {
+    std::uint32_t word = 0;
+    bool future = false;
+    bool preposition = false;
+  };
+  // Words matching the token, appended to `out` (a word once, its plainest reading).
+  void MatchToken(std::string_view token, std::vector<WordMatch>& out) const;
+
+  std::uint32_t Child(std::uint32_t node, unsigned char code) const;
+  void Insert(std::string_view codes, std::uint32_t word);
+
+  // The trie over code bytes; node 0 is the root. Children are few (Arabic has ~36 letter
+  // codes), so a sorted vector with a linear scan beats a hash map here.
+  std::vector<Node> nodes_{Node{}};
+  std::map<std::pair<std::string, Mode>, std::uint32_t> word_ids_;  // (codes, mode) -> word
+  std::vector<Word> words_;
+  std::vector<Phrase> phrases_;
+  std::vector<LexiconEntry> entries_;
+};
+
+}  // namespace raqib::classifiers

@@ -1,0 +1,211 @@
+#include "classifiers/normalize.h"
+
+namespace raqib::classifiers {
+namespace {
+
+// Decodes one UTF-8 character at `i`; returns its length, or 0 if the bytes are invalid
+// (overlong forms, surrogates and truncated sequences included).
+std::size_t DecodeUtf8(std::string_view s, std::size_t i, char32_t& cp) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  if (b0 < 0x80) {
+    cp = b0;
+    return 1;
+  }
+  std::size_t len = 0;
+  char32_t min = 0;
+  if ((b0 & 0xE0) == 0xC0) {
+    len = 2;
+    cp = b0 & 0x1F;
+    min = 0x80;
+  } else if ((b0 & 0xF0) == 0xE0) {
+    len = 3;
+    cp = b0 & 0x0F;
+    min = 0x800;
+  } else if ((b0 & 0xF8) == 0xF0) {
+    len = 4;
+    cp = b0 & 0x07;
+    min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  for (std::size_t k = 1; k < len; ++k) {
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    if ((b & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return len;
+}
+
+constexpr unsigned char kDrop = 0;
+
+unsigned char ArabicLetter(char32_t cp) { return static_cast<unsigned char>(0x80 + (cp - 0x600)); }
+
+// The code of one character, or kDrop.
+unsigned char CodeOf(char32_t cp) {
+  if (cp < 0x80) {
+    if (cp >= 'A' && cp <= 'Z') return static_cast<unsigned char>(cp - 'A' + 'a');
+    if (cp == '\n' || cp == '\r' || cp == '\f' || cp == '\v') return '\n';
+    if (cp == '\t') return ' ';
+    if (cp < 0x20 || cp == 0x7F) return kDrop;
+    return static_cast<unsigned char>(cp);
+  }
+  if (cp >= 0x600 && cp <= 0x6FF) {
+    if ((cp >= 0x64B && cp <= 0x65F) || cp == 0x670 || cp == 0x640 || cp == 0x61C) return kDrop;
+    switch (cp) {
+      case 0x622:
+      case 0x623:
+      case 0x625:
+      case 0x671: return ArabicLetter(0x627);
+      case 0x649:
+      case 0x6CC: return ArabicLetter(0x64A);
+      case 0x629:
+      case 0x6BE:
+      case 0x6C0:
+      case 0x6C1: return ArabicLetter(0x647);
+      case 0x6A9: return ArabicLetter(0x643);
+      case 0x67E: return 0xD0;
+      case 0x686: return 0xD1;
+      case 0x698: return 0xD2;
+      case 0x6AF: return 0xD3;
+      case 0x60C: return ',';
+      case 0x61B: return ';';
+      case 0x61F: return '?';
+      case 0x66A: return '%';
+      case 0x66B: return '.';
+      case 0x66C: return ',';
+      case 0x6D4: return '.';
+      default: break;
+    }
+    if (cp >= 0x660 && cp <= 0x669) return static_cast<unsigned char>('0' + (cp - 0x660));
+    if (cp >= 0x6F0 && cp <= 0x6F9) return static_cast<unsigned char>('0' + (cp - 0x6F0));
+    if (cp >= 0x621 && cp <= 0x64A) return ArabicLetter(cp);
+    return (cp >= 0x671 && cp <= 0x6D3) ? kOtherLetter : kOtherSymbol;
+  }
+  switch (cp) {
+    case 0xAD:
+    case 0x200B:
+    case 0x200C:
+    case 0x200D:
+    case 0x200E:
+    case 0x200F:
+    case 0x202A:
+    case 0x202B:
+    case 0x202C:
+    case 0x202D:
+    case 0x202E:
+    case 0xFEFF: return kDrop;
+    case 0xA0:
+    case 0x1680:
+    case 0x202F:
+    case 0x205F:
+    case 0x3000: return ' ';
+    case 0x2028:
+    case 0x2029:
+    case 0x85: return '\n';
+    case 0xAB:
+    case 0xBB:
+    case 0x201C:
+    case 0x201D:
+    case 0x201E:
+    case 0x2033: return '"';
+    case 0x2018:
+    case 0x2019:
+    case 0x201A:
+    case 0x2032: return '\'';
+    case 0x2010:
+    case 0x2011:
+    case 0x2012:
+    case 0x2013:
+    case 0x2014:
+    case 0x2015: return '-';
+    case 0x2026: return '.';
+    default: break;
+  }
+  if (cp >= 0x2060 && cp <= 0x2069) return kDrop;
+  if (cp >= 0x2000 && cp <= 0x200A) return ' ';
+  // Latin-1 and other alphabetic blocks count as letters; everything else as a symbol.
+  if ((cp >= 0xC0 && cp <= 0x24F && cp != 0xD7 && cp != 0xF7) || (cp >= 0x370 && cp <= 0x58F) ||
+      (cp >= 0x750 && cp <= 0x77F) || (cp >= 0xFB50 && cp <= 0xFDFF) ||
+      (cp >= 0xFE70 && cp <= 0xFEFC) || (cp >= 0x4E00 && cp <= 0x9FFF)) {
+    return kOtherLetter;
+  }
+  return kOtherSymbol;
+}
+
+}  // namespace
+
+void Normalize(std::string_view input, NormalizedText& out) {
+  out.codes.clear();
+  out.begin.clear();
+  out.end.clear();
+  out.codes.reserve(input.size());
+  out.begin.reserve(input.size());
+  out.end.reserve(input.size());
+  std::size_t i = 0;
+  while (i < input.size()) {
+    char32_t cp = 0;
+    std::size_t len = DecodeUtf8(input, i, cp);
+    unsigned char code = kOtherSymbol;
+    if (len == 0) {
+      len = 1;  // an invalid byte stands for itself
+    } else {
+      code = CodeOf(cp);
+    }
+    const auto end = static_cast<std::uint32_t>(i + len);
+    if (code == kDrop) {
+      // A dropped mark belongs to the character before it, so spans keep the tashkeel.
+      if (!out.end.empty() && out.end.back() == i) out.end.back() = end;
+    } else {
+      out.codes.push_back(static_cast<char>(code));
+      out.begin.push_back(static_cast<std::uint32_t>(i));
+      out.end.push_back(end);
+    }
+    i += len;
+  }
+}
+
+NormalizedText Normalize(std::string_view input) {
+  NormalizedText out;
+  Normalize(input, out);
+  return out;
+}
+
+unsigned char ArabicCode(std::string_view letter) {
+  char32_t cp = 0;
+  if (letter.empty() || DecodeUtf8(letter, 0, cp) != letter.size()) return 0;
+  const unsigned char code = CodeOf(cp);
+  return code >= 0xA1 && code <= 0xCA ? code : 0;
+}
+
+std::string CodesToUtf8(std::string_view codes) {
+  std::string out;
+  out.reserve(codes.size() * 2);
+  auto put = [&out](char32_t cp) {
+    if (cp < 0x80) {
+      out.push_back(static_cast<char>(cp));
+    } else {
+      out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+  };
+  for (const char ch : codes) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0xA1 && c <= 0xCA) {
+      put(0x600 + (c - 0x80));
+    } else if (c >= 0xD0 && c <= 0xD3) {
+      constexpr char32_t kPersian[] = {0x67E, 0x686, 0x698, 0x6AF};
+      put(kPersian[c - 0xD0]);
+    } else if (c == kOtherLetter || c == kOtherSymbol) {
+      put(U'?');
+    } else {
+      put(c);
+    }
+  }
+  return out;
+}
+
+std::string NormalizeToCodes(std::string_view text) { return Normalize(text).codes; }
+
+}  // namespace raqib::classifiers

@@ -1,0 +1,686 @@
+// The rule classifier: lexicon hits per sentence -> attack / claim / statement scores with
+// evidence, plus entities and casualty numbers. The rules and why each exists are described
+// in docs/CLASSIFIER.md; the words are in data/*.tsv and the weights in data/weights.tsv.
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "classifiers/classifier.h"
+#include "classifiers/lexicon.h"
+#include "classifiers/normalize.h"
+
+#ifndef RAQIB_CLASSIFIER_DATA_DIR
+#define RAQIB_CLASSIFIER_DATA_DIR ""
+#endif
+
+namespace raqib::classifiers {
+namespace {
+
+// Hand-set rule weights (data/weights.tsv overrides them; unknown names are an error).
+struct Weights {
+  double attack_strong = 0.8;
+  double attack_weak_supported = 0.7;
+  double attack_weak = 0.35;
+  double explosion_supported = 0.7;
+  double explosion_alone = 0.45;
+  double launch_weapon = 0.75;
+  double intercept = 0.7;
+  double kill_context = 0.65;
+  double kill_alone = 0.4;
+  double extra_sentence = 0.05;
+  double claim_adopt = 0.9;
+  double claim_responsibility = 0.9;
+  double claim_announce = 0.8;
+  double claim_speech = 0.6;
+  double claim_subject_title = 0.75;
+  double claim_subject_text = 0.55;
+  double statement_condemn = 0.8;
+  double statement_speech = 0.7;
+  double statement_context = 0.55;
+  double statement_title_colon = 0.7;
+  double sport_article_hits = 3;
+};
+
+std::expected<Weights, std::string> LoadWeights(const std::filesystem::path& file) {
+  Weights w;
+  const std::map<std::string, double Weights::*, std::less<>> fields = {
+      {"attack_strong", &Weights::attack_strong},
+      {"attack_weak_supported", &Weights::attack_weak_supported},
+      {"attack_weak", &Weights::attack_weak},
+      {"explosion_supported", &Weights::explosion_supported},
+      {"explosion_alone", &Weights::explosion_alone},
+      {"launch_weapon", &Weights::launch_weapon},
+      {"intercept", &Weights::intercept},
+      {"kill_context", &Weights::kill_context},
+      {"kill_alone", &Weights::kill_alone},
+      {"extra_sentence", &Weights::extra_sentence},
+      {"claim_adopt", &Weights::claim_adopt},
+      {"claim_responsibility", &Weights::claim_responsibility},
+      {"claim_announce", &Weights::claim_announce},
+      {"claim_speech", &Weights::claim_speech},
+      {"claim_subject_title", &Weights::claim_subject_title},
+      {"claim_subject_text", &Weights::claim_subject_text},
+      {"statement_condemn", &Weights::statement_condemn},
+      {"statement_speech", &Weights::statement_speech},
+      {"statement_context", &Weights::statement_context},
+      {"statement_title_colon", &Weights::statement_title_colon},
+      {"sport_article_hits", &Weights::sport_article_hits},
+  };
+  std::ifstream in(file);
+  if (!in) return w;  // optional file: the defaults above
+  std::string line;
+  int line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line.front() == '#') continue;
+    std::istringstream fields_in(line);
+    std::string name;
+    double value = 0;
+    const auto it = (fields_in >> name >> value) ? fields.find(name) : fields.end();
+    if (it == fields.end() || value < 0) {
+      return std::unexpected(file.string() + ":" + std::to_string(line_no) +
+                             ": expected a known weight name and a value >= 0");
+    }
+    w.*(it->second) = value;
+  }
+  return w;
+}
+
+using Mask = std::uint64_t;
+constexpr Mask Bit(Category c) { return Mask{1} << static_cast<int>(c); }
+constexpr Mask kAttackTriggers = Bit(Category::kAttackStrong) | Bit(Category::kAttackWeak);
+constexpr Mask kActors =
+    Bit(Category::kGroup) | Bit(Category::kGroupHead) | Bit(Category::kStateForce);
+constexpr Mask kModal =
+    Bit(Category::kFuture) | Bit(Category::kThreat) | Bit(Category::kConditional);
+constexpr Mask kAttackSupport = Bit(Category::kWeapon) | Bit(Category::kKill) |
+                                Bit(Category::kInjure) | Bit(Category::kMilitaryTarget) | kActors |
+                                Bit(Category::kAttackStrong);
+constexpr Mask kSecurityTopic =
+    Bit(Category::kSecurity) | kAttackTriggers | Bit(Category::kWeapon) | Bit(Category::kGroup) |
+    Bit(Category::kStateForce) | Bit(Category::kMilitaryTarget) | Bit(Category::kKill) |
+    Bit(Category::kIntercept) | Bit(Category::kExplosion);
+constexpr Mask kSpeakers = Bit(Category::kOfficial) | Bit(Category::kStateForce) |
+                           Bit(Category::kGroup) | Bit(Category::kGroupHead) |
+                           Bit(Category::kState);
+constexpr Mask kSpeechActs = Bit(Category::kSpeech) | Bit(Category::kCondemn) |
+                             Bit(Category::kWarn) | Bit(Category::kAnnounce) |
+                             Bit(Category::kDeny) | Bit(Category::kThreat) | Bit(Category::kAccuse);
+
+// One field (title or text) after normalisation, tokenisation and matching.
+struct FieldData {
+  Field field = Field::kText;
+  std::string_view original;
+  NormalizedText norm;
+  std::vector<Token> tokens;
+  std::vector<Hit> hits;
+  std::vector<Mask> mask;                     // categories of hits starting at each token
+  std::vector<Mask> cover;                    // categories of hits covering each token
+  std::vector<std::uint8_t> fut;              // a hit starting here carried the future prefix
+  std::vector<std::uint8_t> prep;             // a hit starting here carried a preposition
+  std::vector<std::uint32_t> sentence_first;  // first token of each sentence (+ end marker)
+};
+
+struct Sentence {
+  const FieldData* f = nullptr;
+  std::uint32_t first = 0;  // token range [first, last)
+  std::uint32_t last = 0;
+};
+
+// A scored finding in one sentence.
+struct Finding {
+  double weight = 0;
+  const char* rule = "";
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> triggers;  // token ranges, inclusive
+};
+
+class RuleClassifier final : public Classifier {
+ public:
+  RuleClassifier(Lexicon lexicon, Weights weights, Thresholds thresholds, std::string version)
+      : lexicon_(std::move(lexicon)),
+        weights_(weights),
+        thresholds_(thresholds),
+        version_(std::move(version)) {}
+
+  Classification Classify(const Article& article) const override {
+    try {
+      return ClassifyImpl(article);
+    } catch (...) {
+      // Only allocation failure can get here; an empty answer beats a dead daemon.
+      return Classification{};
+    }
+  }
+
+  std::string Version() const override { return version_; }
+
+ private:
+  void Prepare(std::string_view input, Field field, FieldData& f) const;
+  Classification ClassifyImpl(const Article& article) const;
+  Finding Attack(const Sentence& s, bool sport_article) const;
+  Finding Claim(const Sentence& s, bool title) const;
+  Finding Statement(const Sentence& s, bool title, bool security_context,
+                    std::uint32_t claim_token) const;
+  void Entities(const std::vector<FieldData>& fields, const std::vector<Sentence>& attack_sentences,
+                Classification& out) const;
+  std::optional<int> NumberAt(const FieldData& f, std::uint32_t t) const;
+  std::optional<int> CountNear(const FieldData& f, const Sentence& s, std::uint32_t t) const;
+
+  Lexicon lexicon_;
+  Weights weights_;
+  Thresholds thresholds_;
+  std::string version_;
+};
+
+void RuleClassifier::Prepare(std::string_view input, Field field, FieldData& f) const {
+  f.field = field;
+  Normalize(input, f.norm);
+  Tokenize(f.norm.codes, f.tokens);
+  lexicon_.Match(f.norm.codes, f.tokens, f.hits);
+  const std::size_t n = f.tokens.size();
+  f.mask.assign(n, 0);
+  f.cover.assign(n, 0);
+  f.fut.assign(n, 0);
+  f.prep.assign(n, 0);
+  for (const Hit& h : f.hits) {
+    f.mask[h.first_token] |= Bit(h.category);
+    for (std::uint32_t t = h.first_token; t <= h.last_token; ++t) f.cover[t] |= Bit(h.category);
+    if (h.future) f.fut[h.first_token] = 1;
+    if (h.preposition) f.prep[h.first_token] = 1;
+  }
+  f.sentence_first.clear();
+  for (std::uint32_t t = 0; t < n; ++t) {
+    if (t == 0 || f.tokens[t].sentence != f.tokens[t - 1].sentence) f.sentence_first.push_back(t);
+  }
+  f.sentence_first.push_back(static_cast<std::uint32_t>(n));
+}
+
+// Helpers over a sentence's tokens.
+bool AnyIn(const Sentence& s, Mask m, std::int64_t from, std::int64_t to) {
+  from = std::max<std::int64_t>(from, s.first);
+  to = std::min<std::int64_t>(to, static_cast<std::int64_t>(s.last) - 1);
+  for (std::int64_t t = from; t <= to; ++t) {
+    if (s.f->cover[t] & m) return true;
+  }
+  return false;
+}
+bool Any(const Sentence& s, Mask m) { return AnyIn(s, m, s.first, s.last); }
+// Nearest token within [from, to] starting a hit of `m`, searching outwards from `t`.
+std::int64_t Nearest(const Sentence& s, Mask m, std::int64_t t, int before, int after) {
+  for (int d = 1; d <= std::max(before, after); ++d) {
+    if (d <= before && t - d >= s.first && (s.f->cover[t - d] & m)) return t - d;
+    if (d <= after && t + d < s.last && (s.f->cover[t + d] & m)) return t + d;
+  }
+  return -1;
+}
+
+// A trigger that is hedged: future prefix, or future/threat/condition words just before it,
+// or a negation right before it ("لم يقع هجوم").
+bool Hedged(const Sentence& s, std::uint32_t t) {
+  if (s.f->fut[t]) return true;
+  if (AnyIn(s, kModal, static_cast<std::int64_t>(t) - 4, static_cast<std::int64_t>(t) - 1)) {
+    return true;
+  }
+  return AnyIn(s, Bit(Category::kNegation), static_cast<std::int64_t>(t) - 2,
+               static_cast<std::int64_t>(t) - 1);
+}
+
+Finding RuleClassifier::Attack(const Sentence& s, bool sport_article) const {
+  Finding best;
+  const FieldData& f = *s.f;
+  const bool verbal = Any(s, Bit(Category::kVerbal));
+  const bool sport = Any(s, Bit(Category::kSport)) || sport_article;
+  const bool accident = Any(s, Bit(Category::kAccident));
+  for (const Hit& h : f.hits) {
+    if (h.first_token < s.first || h.first_token >= s.last) continue;
+    const std::uint32_t t = h.first_token;
+    double w = 0;
+    const char* rule = "";
+    // Support: other evidence of violence in the sentence besides this trigger.
+    Mask others = 0;
+    for (std::uint32_t u = s.first; u < s.last; ++u) {
+      if (u < t || u > h.last_token) others |= f.cover[u];
+    }
+    const bool supported = (others & kAttackSupport) != 0;
+    const bool hard_support = (others & (Bit(Category::kWeapon) | Bit(Category::kMilitaryTarget) |
+                                         Bit(Category::kGroup) | Bit(Category::kStateForce))) != 0;
+    switch (h.category) {
+      case Category::kAttackStrong:
+        w = (sport && !hard_support) ? weights_.attack_weak : weights_.attack_strong;
+        rule = "attack.event";
+        break;
+      case Category::kAttackWeak:
+        if ((verbal && !hard_support) || (sport && !hard_support)) break;
+        w = supported ? weights_.attack_weak_supported : weights_.attack_weak;
+        rule = supported ? "attack.event_supported" : "attack.event_unsupported";
+        break;
+      case Category::kExplosion:
+        if (accident && !hard_support) break;
+        w = supported ? weights_.explosion_supported : weights_.explosion_alone;
+        rule = "attack.explosion";
+        break;
+      case Category::kLaunch:
+        if (AnyIn(s, Bit(Category::kWeapon), t + 1, t + 3)) {
+          w = weights_.launch_weapon;
+          rule = "attack.launch_weapon";
+        }
+        break;
+      case Category::kIntercept:
+        if (AnyIn(s, Bit(Category::kWeapon) | kAttackTriggers, static_cast<std::int64_t>(t) - 3,
+                  t + 4)) {
+          w = weights_.intercept;
+          rule = "attack.intercepted";
+        }
+        break;
+      case Category::kKill:
+        if (accident && !hard_support) break;
+        if (sport && !hard_support) break;
+        w = hard_support || (others & kAttackTriggers) ? weights_.kill_context
+                                                       : weights_.kill_alone;
+        rule = "attack.casualties";
+        break;
+      default: break;
+    }
+    if (w <= 0) continue;
+    if (Hedged(s, t)) continue;
+    if (w > best.weight) {
+      best.weight = w;
+      best.rule = rule;
+      best.triggers = {{t, h.last_token}};
+    }
+  }
+  return best;
+}
+
+Finding RuleClassifier::Claim(const Sentence& s, bool title) const {
+  Finding best;
+  const FieldData& f = *s.f;
+  auto consider = [&best](double w, const char* rule, std::uint32_t a, std::uint32_t b,
+                          std::uint32_t c, std::uint32_t d) {
+    if (w > best.weight) {
+      best.weight = w;
+      best.rule = rule;
+      best.triggers = {{a, b}};
+      if (c != a) best.triggers.emplace_back(c, d);
+    }
+  };
+  auto negated = [&s](std::uint32_t t) {
+    return s.f->fut[t] || AnyIn(s, Bit(Category::kNegation) | kModal,
+                                static_cast<std::int64_t>(t) - 3, static_cast<std::int64_t>(t) - 1);
+  };
+  const bool denied = Any(s, Bit(Category::kDeny));
+  for (const Hit& h : f.hits) {
+    if (h.first_token < s.first || h.first_token >= s.last) continue;
+    const std::uint32_t t = h.first_token;
+    if (h.category == Category::kClaimVerb) {
+      // تبنت الجماعة الهجوم
+      if (!negated(t) && !denied) {
+        consider(weights_.claim_adopt, "claim.adopted", t, h.last_token, t, h.last_token);
+      }
+    } else if (h.category == Category::kResponsibility) {
+      // أعلنت الجماعة مسؤوليتها: the announcing verb comes before, in the same sentence.
+      const std::int64_t a =
+          Nearest(s, Bit(Category::kAnnounce) | Bit(Category::kClaimVerb), t, 12, 0);
+      if (a >= 0 && !negated(static_cast<std::uint32_t>(a)) && !denied &&
+          !AnyIn(s, Bit(Category::kAccuse), a, t)) {
+        consider(weights_.claim_responsibility, "claim.responsibility",
+                 static_cast<std::uint32_t>(a), static_cast<std::uint32_t>(a), t, h.last_token);
+      }
+    } else if (h.category == Category::kAnnounce || h.category == Category::kSpeech) {
+      // X يعلن استهداف ... / أعلن الجيش أنه قصف ...: an actor announcing its own attack.
+      const bool announce = h.category == Category::kAnnounce;
+      if (negated(t) || denied) continue;
+      const std::int64_t actor = Nearest(s, kActors, t, 6, 6);
+      if (actor < 0) continue;
+      const int reach = announce ? 10 : 6;
+      for (std::uint32_t u = t + 1; u < s.last && u <= t + reach; ++u) {
+        if (!(f.mask[u] & kAttackTriggers)) continue;
+        if (Hedged(s, u) ||
+            AnyIn(s, Bit(Category::kIntercept) | Bit(Category::kPassive) | Bit(Category::kAccuse),
+                  t + 1, static_cast<std::int64_t>(u) - 1)) {
+          break;
+        }
+        // The actor named right after the event is its victim, not its author.
+        if (AnyIn(s, kActors, u + 1, u + 3) && !AnyIn(s, kActors, t - 6, t - 1)) break;
+        consider(announce ? weights_.claim_announce : weights_.claim_speech,
+                 announce ? "claim.announced_attack" : "claim.said_it_attacked", t, t, u, u);
+        break;
+      }
+    } else if (h.category == Category::kGroup || h.category == Category::kGroupHead) {
+      // Headline form "القسام تستهدف ...": a named armed group as the subject of an attack
+      // verb right after it, not behind a preposition ("غارة على حماس").
+      if (f.prep[t] || negated(t)) continue;
+      if (AnyIn(s, Bit(Category::kAccuse) | Bit(Category::kDeny), s.first,
+                static_cast<std::int64_t>(t) - 1)) {
+        continue;
+      }
+      for (std::uint32_t u = h.last_token + 1; u < s.last && u <= h.last_token + 3; ++u) {
+        if (f.mask[u] & (kActors | Bit(Category::kKill))) break;
+        if (!(f.mask[u] & kAttackTriggers) || f.prep[u] || Hedged(s, u)) continue;
+        const double w = title ? weights_.claim_subject_title : weights_.claim_subject_text;
+        consider(w, "claim.group_subject", t, h.last_token, u, u);
+        break;
+      }
+    }
+  }
+  return best;
+}
+
+Finding RuleClassifier::Statement(const Sentence& s, bool title, bool security_context,
+                                  std::uint32_t claim_token) const {
+  Finding best;
+  const FieldData& f = *s.f;
+  const bool topic = Any(s, kSecurityTopic);
+  const bool off_topic = Any(s, Bit(Category::kEconomy) | Bit(Category::kSport)) && !topic;
+  if (off_topic || (!topic && !security_context)) return best;
+  auto consider = [&best](double w, const char* rule, std::uint32_t a, std::uint32_t b) {
+    if (w > best.weight) {
+      best.weight = w;
+      best.rule = rule;
+      best.triggers = {{a, a}, {b, b}};
+    }
+  };
+  for (std::uint32_t v = s.first; v < s.last; ++v) {
+    if (!(f.mask[v] & kSpeechActs) || v == claim_token) continue;
+    const std::int64_t speaker = Nearest(s, kSpeakers, v, 5, 7);
+    if (speaker < 0) continue;
+    const std::int64_t private_speaker = Nearest(s, Bit(Category::kNonOfficial), v, 5, 7);
+    if (private_speaker >= 0 && std::abs(private_speaker - static_cast<std::int64_t>(v)) <=
+                                    std::abs(speaker - static_cast<std::int64_t>(v))) {
+      continue;
+    }
+    const bool condemn = f.mask[v] & Bit(Category::kCondemn);
+    double w = !topic    ? weights_.statement_context
+               : condemn ? weights_.statement_condemn
+                         : weights_.statement_speech;
+    consider(w, condemn ? "statement.condemnation" : "statement.official_speech", v,
+             static_cast<std::uint32_t>(speaker));
+  }
+  // Headline "وزير الخارجية: ...": an official, then a colon.
+  if (title && topic) {
+    for (std::uint32_t t = s.first; t < s.last && t < s.first + 8; ++t) {
+      const std::uint32_t end = f.tokens[t].end;
+      const std::string_view codes = f.norm.codes;
+      std::size_t k = end;
+      while (k < codes.size() && codes[k] == ' ') ++k;
+      if (k < codes.size() && codes[k] == ':') {
+        const std::int64_t speaker = Nearest(s, kSpeakers, t + 1, 8, 0);
+        if (speaker >= 0 && !AnyIn(s, Bit(Category::kNonOfficial), s.first, t)) {
+          consider(weights_.statement_title_colon, "statement.headline_quote",
+                   static_cast<std::uint32_t>(speaker), t);
+        }
+        break;
+      }
+    }
+  }
+  return best;
+}
+
+Span TokenSpan(const FieldData& f, std::uint32_t a, std::uint32_t b) {
+  if (f.tokens.empty()) return {f.field, 0, 0};
+  a = std::min<std::uint32_t>(a, f.tokens.size() - 1);
+  b = std::min<std::uint32_t>(b, f.tokens.size() - 1);
+  return {f.field, f.norm.begin[f.tokens[a].begin], f.norm.end[f.tokens[b].end - 1]};
+}
+
+std::optional<int> RuleClassifier::NumberAt(const FieldData& f, std::uint32_t t) const {
+  const Token& tok = f.tokens[t];
+  if (tok.digits) {
+    const std::string_view codes = f.norm.codes;
+    long long value = 0;
+    for (std::uint32_t i = tok.begin; i < tok.end && value < 1000000; ++i) {
+      value = value * 10 + (codes[i] - '0');
+    }
+    // "5,200": thousands written with a separator.
+    if (t + 1 < f.tokens.size() && f.tokens[t + 1].digits && tok.end + 1 == f.tokens[t + 1].begin &&
+        (codes[tok.end] == ',') && f.tokens[t + 1].end - f.tokens[t + 1].begin == 3) {
+      for (std::uint32_t i = f.tokens[t + 1].begin; i < f.tokens[t + 1].end; ++i) {
+        value = value * 10 + (codes[i] - '0');
+      }
+    }
+    if (value > 1000000) return std::nullopt;
+    return static_cast<int>(value);
+  }
+  for (const Hit& h : f.hits) {
+    if (h.first_token == t && h.category == Category::kNumber) {
+      return std::atoi(lexicon_.entries()[h.entry].canonical.c_str());
+    }
+  }
+  return std::nullopt;
+}
+
+// The count attached to a casualty word at token t: a number just after ("مقتل 3",
+// "قتل ما لا يقل عن 6"), a number just before ("26 قتيلا"), a dual noun ("جنديان"), or the
+// casualty word itself in the dual ("قتيلان").
+std::optional<int> RuleClassifier::CountNear(const FieldData& f, const Sentence& s,
+                                             std::uint32_t t) const {
+  static const std::string kDual = NormalizeToCodes("ان");
+  auto dual = [&f](std::uint32_t u) {
+    const Token& tok = f.tokens[u];
+    return tok.end - tok.begin > 3 && f.norm.codes.compare(tok.end - 2, 2, kDual) == 0;
+  };
+  for (std::uint32_t u = t + 1; u < s.last && u <= t + 6; ++u) {
+    if (u > t + 1 && (f.mask[u] & (Bit(Category::kKill) | Bit(Category::kInjure)))) break;
+    if (auto n = NumberAt(f, u)) return n;
+    if ((f.mask[u] & Bit(Category::kPerson)) && dual(u)) return 2;
+  }
+  for (std::int64_t u = static_cast<std::int64_t>(t) - 1; u >= s.first && u >= t - 3; --u) {
+    if (auto n = NumberAt(f, static_cast<std::uint32_t>(u))) return n;
+  }
+  if (dual(t) && (f.mask[t] & (Bit(Category::kKill) | Bit(Category::kInjure)))) return 2;
+  return std::nullopt;
+}
+
+void RuleClassifier::Entities(const std::vector<FieldData>& fields,
+                              const std::vector<Sentence>& attack_sentences,
+                              Classification& out) const {
+  auto add = [&out](EntityKind kind, const FieldData& f, std::uint32_t a, std::uint32_t b,
+                    std::string canonical) {
+    for (const Entity& e : out.entities) {
+      if (e.kind == kind && e.canonical == canonical) return;
+    }
+    int count = 0;
+    for (const Entity& e : out.entities) count += e.kind == kind;
+    if (count >= 8) return;
+    const Span span = TokenSpan(f, a, b);
+    std::string text(f.original.substr(span.begin, span.end - span.begin));
+    out.entities.push_back({kind, std::move(text), std::move(canonical), span});
+  };
+  // Token a+1 continues a name started at a: same sentence, only spaces between, a word.
+  auto continues = [](const FieldData& f, std::uint32_t a) {
+    if (a + 1 >= f.tokens.size() || f.tokens[a + 1].sentence != f.tokens[a].sentence ||
+        f.tokens[a + 1].digits) {
+      return false;
+    }
+    for (std::uint32_t i = f.tokens[a].end; i < f.tokens[a + 1].begin; ++i) {
+      if (f.norm.codes[i] != ' ' && f.norm.codes[i] != '"') return false;
+    }
+    // A function word or another known class ends the name.
+    return (f.mask[a + 1] & (Bit(Category::kNegation) | Bit(Category::kSpeech) |
+                             Bit(Category::kAnnounce) | kAttackTriggers | Bit(Category::kKill) |
+                             Bit(Category::kPlaceHead) | Bit(Category::kGroupHead))) == 0 &&
+           f.tokens[a + 1].end - f.tokens[a + 1].begin > 2;
+  };
+  auto codes_text = [](const FieldData& f, std::uint32_t a, std::uint32_t b) {
+    return CodesToUtf8(std::string_view(f.norm.codes)
+                           .substr(f.tokens[a].begin, f.tokens[b].end - f.tokens[a].begin));
+  };
+  for (const FieldData& f : fields) {
+    for (const Hit& h : f.hits) {
+      const std::string& canonical = lexicon_.entries()[h.entry].canonical;
+      switch (h.category) {
+        case Category::kPlace:
+          add(EntityKind::kPlace, f, h.first_token, h.last_token, canonical);
+          break;
+        case Category::kGroup:
+        case Category::kStateForce:
+          add(EntityKind::kActor, f, h.first_token, h.last_token, canonical);
+          break;
+        case Category::kWeapon:
+          add(EntityKind::kWeapon, f, h.first_token, h.last_token, canonical);
+          break;
+        case Category::kPlaceHead:
+        case Category::kGroupHead: {
+          // "قاعدة عين الأسد", "كتائب حزب الله": the head and up to two name words after it.
+          if (f.mask[h.last_token] & (Bit(Category::kPlace) | Bit(Category::kGroup))) break;
+          std::uint32_t b = h.last_token;
+          if (!continues(f, b)) break;
+          ++b;
+          if (continues(f, b) && !(f.mask[b] & (Bit(Category::kPlace) | Bit(Category::kGroup))))
+            ++b;
+          const EntityKind kind =
+              h.category == Category::kPlaceHead ? EntityKind::kPlace : EntityKind::kActor;
+          add(kind, f, h.first_token, b, codes_text(f, h.first_token, b));
+          break;
+        }
+        default: break;
+      }
+    }
+  }
+  for (const Sentence& s : attack_sentences) {
+    for (std::uint32_t t = s.first; t < s.last; ++t) {
+      if (s.f->mask[t] & Bit(Category::kMilitaryTarget)) {
+        std::uint32_t b = t;
+        while (b + 1 < s.last && (s.f->cover[b + 1] & Bit(Category::kMilitaryTarget)) &&
+               !(s.f->mask[b + 1] & Bit(Category::kMilitaryTarget))) {
+          ++b;
+        }
+        add(EntityKind::kTarget, *s.f, t, b, codes_text(*s.f, t, b));
+      }
+      if (!out.killed && (s.f->mask[t] & Bit(Category::kKill))) out.killed = CountNear(*s.f, s, t);
+      if (!out.injured && (s.f->mask[t] & Bit(Category::kInjure))) {
+        out.injured = CountNear(*s.f, s, t);
+      }
+    }
+  }
+}
+
+Classification RuleClassifier::ClassifyImpl(const Article& article) const {
+  std::vector<FieldData> fields(2);
+  Prepare(article.title, Field::kTitle, fields[0]);
+  Prepare(article.text, Field::kText, fields[1]);
+  fields[0].original = article.title;
+  fields[1].original = article.text;
+
+  std::vector<Sentence> sentences;
+  int sport_hits = 0;
+  int security_hits = 0;
+  for (const FieldData& f : fields) {
+    for (std::size_t i = 0; i + 1 < f.sentence_first.size(); ++i) {
+      sentences.push_back({&f, f.sentence_first[i], f.sentence_first[i + 1]});
+    }
+    for (const Mask m : f.mask) {
+      sport_hits += (m & Bit(Category::kSport)) != 0;
+      security_hits += (m & (kSecurityTopic & ~Bit(Category::kKill))) != 0;
+    }
+  }
+  // An article about a match: attack words there are football unless hard evidence says not.
+  const bool sport_article =
+      sport_hits >= weights_.sport_article_hits && sport_hits > security_hits;
+
+  Classification out;
+  std::array<double, 3> best{};
+  std::array<int, 3> supported{};
+  std::array<std::vector<std::pair<const Sentence*, Finding>>, 3> findings;
+  bool title_security = false;
+  for (const Sentence& s : sentences) {
+    if (s.f->field == Field::kTitle && Any(s, kSecurityTopic)) title_security = true;
+  }
+  const bool security_context = title_security || security_hits >= 3;
+  for (const Sentence& s : sentences) {
+    const bool title = s.f->field == Field::kTitle;
+    Finding per_type[3] = {Attack(s, sport_article), Claim(s, title), {}};
+    const std::uint32_t claim_token =
+        per_type[1].weight > 0 ? per_type[1].triggers.front().first : UINT32_MAX;
+    per_type[2] = Statement(s, title, security_context, claim_token);
+    for (int k = 0; k < 3; ++k) {
+      if (per_type[k].weight <= 0) continue;
+      best[k] = std::max(best[k], per_type[k].weight);
+      if (per_type[k].weight >= 0.5) ++supported[k];
+      findings[k].emplace_back(&s, std::move(per_type[k]));
+    }
+  }
+  const std::array<double, 3> thresholds = {thresholds_.attack, thresholds_.claim,
+                                            thresholds_.statement};
+  for (int k = 0; k < 3; ++k) {
+    double score = best[k];
+    if (supported[k] > 1) score += weights_.extra_sentence * (supported[k] - 1);
+    out.scores[k] = std::clamp(score, 0.0, 1.0);
+  }
+  // A claim reports an attack.
+  out.scores[0] = std::max(out.scores[0], out.scores[1]);
+  std::vector<Sentence> attack_sentences;
+  for (int k = 0; k < 3; ++k) {
+    if (out.scores[k] < thresholds[k]) continue;
+    const EventType type = kEventTypes[k];
+    out.labels.push_back(type);
+    // Evidence: the strongest findings first, at most three sentences per label.
+    auto& list = findings[k];
+    std::stable_sort(list.begin(), list.end(), [](const auto& a, const auto& b) {
+      return a.second.weight > b.second.weight;
+    });
+    for (std::size_t i = 0; i < list.size() && i < 3; ++i) {
+      const auto& [s, finding] = list[i];
+      if (finding.weight < thresholds[k] && i > 0) break;
+      Evidence e;
+      e.type = type;
+      e.sentence = TokenSpan(*s->f, s->first, s->last - 1);
+      for (const auto& [a, b] : finding.triggers) e.triggers.push_back(TokenSpan(*s->f, a, b));
+      e.rule = finding.rule;
+      e.weight = finding.weight;
+      out.evidence.push_back(std::move(e));
+      if (k == 0) attack_sentences.push_back(*s);
+    }
+  }
+  Entities(fields, attack_sentences, out);
+  return out;
+}
+
+// FNV-1a over the data files, so every alert names the exact data it was classified with.
+std::uint64_t HashFiles(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.path().extension() == ".tsv") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::uint64_t h = 1469598103934665603ull;
+  for (const auto& file : files) {
+    std::ifstream in(file, std::ios::binary);
+    char c = 0;
+    while (in.get(c)) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  }
+  return h;
+}
+
+}  // namespace
+
+std::expected<std::shared_ptr<const Classifier>, std::string> LoadClassifier(
+    const std::filesystem::path& data_dir, const Thresholds& thresholds) {
+  auto lexicon = Lexicon::Load(data_dir);
+  if (!lexicon) return std::unexpected(lexicon.error());
+  auto weights = LoadWeights(data_dir / "weights.tsv");
+  if (!weights) return std::unexpected(weights.error());
+  char hash[17];
+  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(HashFiles(data_dir)));
+  return std::make_shared<const RuleClassifier>(std::move(*lexicon), *weights, thresholds,
+                                                std::string("rules-1 data-") + hash);
+}
+
+std::filesystem::path DefaultDataDir() {
+  std::error_code ec;
+  for (const char* dir : {RAQIB_CLASSIFIER_DATA_DIR, "/usr/share/raqib/classifiers",
+                          "/usr/local/share/raqib/classifiers"}) {
+    if (*dir != '\0' && std::filesystem::is_directory(dir, ec)) return dir;
+  }
+  return "/usr/share/raqib/classifiers";
+}
+
+}  // namespace raqib::classifiers
