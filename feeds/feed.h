@@ -37,9 +37,11 @@ struct FeedItem {
 
 struct Feed {
   FeedFormat format = FeedFormat::kUnknown;
-  std::string title;
-  std::string link;
-  std::string language;
+  std::string title;                 // plain text
+  std::string link;                  // absolute, the site the feed belongs to
+  std::string description;           // plain text: RSS description, Atom subtitle / 0.3 tagline
+  std::string language;              // RSS language / dc:language, else xml:lang of the root
+  std::optional<Timestamp> updated;  // lastBuildDate, atom:updated, dc:date
   // How often the publisher says to poll: <ttl>, or sy:updatePeriod / sy:updateFrequency.
   std::optional<std::chrono::seconds> ttl;
   std::vector<FeedItem> items;
