@@ -112,6 +112,7 @@ class KafkaSink : public Sink {
   }
 
   ~KafkaSink() override {
+    if (rk_ == nullptr) return;  // Create() failed
     // Whatever is still queued stays in the outbox and is sent by the next run.
     rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     rd_kafka_destroy(rk_);
@@ -215,8 +216,9 @@ class KafkaSink : public Sink {
     if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       sink->delivered_(seq, std::nullopt);
     } else {
+      // Not rd_kafka_message_errstr(): on a delivery report it returns the payload.
       sink->delivered_(seq, std::string(rd_kafka_err2name(message->err)) + ": " +
-                                rd_kafka_message_errstr(message));
+                                rd_kafka_err2str(message->err));
     }
   }
 
