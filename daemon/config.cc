@@ -328,13 +328,6 @@ std::string FormatDuration(std::chrono::seconds duration) {
   return out;
 }
 
-bool IsSecretProperty(const std::string& key) {
-  for (const char* word : {"password", "secret", "key", "token", "jaas", "credential"}) {
-    if (key.find(word) != std::string::npos) return true;
-  }
-  return false;
-}
-
 std::expected<Config, ConfigError> ParseConfig(const std::string& yaml, const std::string& name,
                                                const std::filesystem::path& base_dir) {
   const Reader reader(name);

@@ -127,7 +127,4 @@ std::expected<std::vector<FeedConfig>, ConfigError> LoadOpml(const std::filesyst
 // "2m30s" style rendering of a duration, used in messages and docs.
 std::string FormatDuration(std::chrono::seconds duration);
 
-// True for librdkafka property names whose values must never be logged.
-bool IsSecretProperty(const std::string& key);
-
 }  // namespace raqib::daemon

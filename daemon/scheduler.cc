@@ -50,6 +50,12 @@ void Scheduler::Upsert(std::uint64_t id, const std::string& url, seconds fixed_i
   if (inserted) SetDue(id, e, clock_.Now());
 }
 
+void Scheduler::SetOptions(const SchedulerOptions& options) {
+  const auto seed_kept = options_.seed;
+  options_ = options;
+  options_.seed = seed_kept;  // the random sequence goes on
+}
+
 void Scheduler::Remove(std::uint64_t id) {
   const auto it = feeds_.find(id);
   if (it == feeds_.end()) return;

@@ -80,6 +80,8 @@ class Scheduler {
   // 0 = adaptive.
   void Upsert(std::uint64_t id, const std::string& url, std::chrono::seconds fixed_interval);
   void Remove(std::uint64_t id);
+  // New limits (a reload); feeds keep their timing, the new bounds apply from their next poll.
+  void SetOptions(const SchedulerOptions& options);
   bool Contains(std::uint64_t id) const { return feeds_.contains(id); }
 
   // Up to `max` due feeds that the global cap and per-host politeness allow now, earliest

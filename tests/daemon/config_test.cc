@@ -197,9 +197,3 @@ TEST_CASE("daemon::LoadConfig reports a missing file") {
   REQUIRE_FALSE(config.has_value());
   CHECK_THAT(config.error().ToString(), Catch::Contains("/nonexistent/raqib.yaml"));
 }
-
-TEST_CASE("daemon::IsSecretProperty hides passwords") {
-  CHECK(raqib::daemon::IsSecretProperty("sasl.password"));
-  CHECK(raqib::daemon::IsSecretProperty("ssl.key.password"));
-  CHECK_FALSE(raqib::daemon::IsSecretProperty("security.protocol"));
-}
