@@ -9,19 +9,21 @@ namespace raqib::classifiers {
 namespace {
 
 constexpr std::array<const char*, kCategoryCount> kCategoryNames = {
-    "attack_strong", "attack_weak", "explosion",
-    "launch",        "intercept",   "kill",
-    "injure",        "weapon",      "military_target",
-    "sport",         "accident",    "verbal",
-    "negation",      "future",      "threat",
-    "conditional",   "claim_verb",  "responsibility",
-    "announce",      "deny",        "accuse",
-    "group",         "group_head",  "state_force",
-    "state",         "official",    "speech",
-    "condemn",       "warn",        "non_official",
-    "security",      "economy",     "place",
-    "place_head",    "number",      "person",
-    "passive"};
+    "attack_strong", "attack_weak",  "explosion",
+    "launch",        "intercept",    "kill",
+    "injure",        "weapon",       "military_target",
+    "sport",         "accident",     "verbal",
+    "negation",      "future",       "threat",
+    "conditional",   "claim_verb",   "responsibility",
+    "announce",      "deny",         "accuse",
+    "group",         "group_head",   "state_force",
+    "state",         "official",     "speech",
+    "condemn",       "warn",         "non_official",
+    "security",      "economy",      "place",
+    "place_head",    "number",       "person",
+    "passive",       "claim_object", "judicial",
+    "continuation"};
+static_assert(kCategoryNames.back() != nullptr, "a category has no name");
 
 // Proclitic chains stripped before a stem is looked up: conjunction (و ف), preposition
 // (ب ل ك), article (ال, with ل + ال written لل), future سـ. Written in UTF-8 and turned into
@@ -47,6 +49,7 @@ struct Affixes {
   std::string prepositions;                  // the codes of ب ل ك
   std::string conjunctions;                  // the codes of و ف
   std::string article;                       // the codes of ال
+  std::string verb_prefixes;                 // the codes of و ف س: all a verb may carry
   std::array<unsigned char, 4> imperfect{};  // ي ت ن ا: what may follow the future prefix
 };
 
@@ -64,6 +67,8 @@ const Affixes& GetAffixes() {
     a.prepositions = NormalizeToCodes("بلك");
     a.conjunctions = NormalizeToCodes("وف");
     a.article = NormalizeToCodes("ال");
+    a.verb_prefixes = NormalizeToCodes("وفس");
+    a.verb_prefixes = NormalizeToCodes("وفس");
     a.imperfect = {ArabicCode("ي"), ArabicCode("ت"), ArabicCode("ن"), ArabicCode("ا")};
     return a;
   }();
@@ -190,6 +195,9 @@ std::expected<void, std::string> Lexicon::Add(Category category, std::string_vie
       if (word.front() == '=') {
         mode = Mode::kExact;
         word.remove_prefix(1);
+      } else if (word.front() == '~') {
+        mode = Mode::kVerb;
+        word.remove_prefix(1);
       } else if (word.back() == '*') {
         mode = Mode::kPrefix;
         word.remove_suffix(1);
@@ -250,6 +258,10 @@ void Lexicon::MatchToken(std::string_view token, std::vector<WordMatch>& out) co
           case Mode::kStem: ok = rest.empty() || IsSuffix(rest); break;
           case Mode::kPrefix: ok = true; break;
           case Mode::kExact: ok = rest.empty() && prefix.empty(); break;
+          case Mode::kVerb:
+            ok = (rest.empty() || IsSuffix(rest)) &&
+                 prefix.find_first_not_of(affixes.verb_prefixes) == std::string::npos;
+            break;
         }
         if (!ok) continue;
         bool seen = false;

@@ -53,10 +53,13 @@ enum class Category : std::uint8_t {
   kSecurity,  // security topic: حرب، قوات، هدنة، إرهاب، أسلحة، رهائن
   kEconomy,   // economy, markets, health and culture topics
   kPlace,     // gazetteer place (canonical name)
-  kPlaceHead,  // قاعدة، مدينة، مطار، مخيم: starts a place name
-  kNumber,     // number word (canonical = its value)
-  kPerson,     // جندي، شخص، مدني: counted nouns, dual form -> 2
-  kPassive,    // تم، جرى: the next event noun has no stated agent
+  kPlaceHead,    // قاعدة، مدينة، مطار، مخيم: starts a place name
+  kNumber,       // number word (canonical = its value)
+  kPerson,       // جندي، شخص، مدني: counted nouns, dual form -> 2
+  kPassive,      // تم، جرى: the next event noun has no stated agent
+  kClaimObject,  // الهجوم، التفجير، قتل: what a group adopts (تبنى) in a claim
+  kJudicial,     // حكم، إعدام، قصاص، محكمة: trials and sentences, not attacks
+  kContinuation,  // لا يزال، ما زال: "still", cancels the negation inside it
   kCount
 };
 inline constexpr int kCategoryCount = static_cast<int>(Category::kCount);
@@ -72,6 +75,9 @@ struct Token {
 
 // Splits normalised codes into tokens and numbers their sentences. Sentences end at . ! ? ;
 // a line break or '|' (not at a '.' between digits).
+// Lexicon word syntax: "word" takes clitics and suffixes; "=word" matches the bare token;
+// "word*" any continuation; "~word" is a verb: only و ف سـ before it, so "بالإضافة" is not
+// "أضاف" and "الذكرى" is not "ذكر".
 void Tokenize(std::string_view codes, std::vector<Token>& tokens);
 
 // One lexicon phrase found in the text.
@@ -105,7 +111,7 @@ class Lexicon {
   std::size_t size() const { return entries_.size(); }
 
  private:
-  enum class Mode : std::uint8_t { kStem, kPrefix, kExact };
+  enum class Mode : std::uint8_t { kStem, kPrefix, kExact, kVerb };
   struct Node {
     std::vector<std::pair<unsigned char, std::uint32_t>> children;  // (code byte, node), sorted
     std::vector<std::uint32_t> words;                               // words ending here

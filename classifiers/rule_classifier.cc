@@ -104,16 +104,18 @@ constexpr Mask kModal =
 constexpr Mask kAttackSupport = Bit(Category::kWeapon) | Bit(Category::kKill) |
                                 Bit(Category::kInjure) | Bit(Category::kMilitaryTarget) | kActors |
                                 Bit(Category::kAttackStrong);
+// What makes a statement about security: security words, attack words, weapons, armed
+// groups. Not the speaker itself (police and army speak about traffic and floods too) and
+// not deaths alone (accidents).
 constexpr Mask kSecurityTopic =
     Bit(Category::kSecurity) | kAttackTriggers | Bit(Category::kWeapon) | Bit(Category::kGroup) |
-    Bit(Category::kStateForce) | Bit(Category::kMilitaryTarget) | Bit(Category::kKill) |
-    Bit(Category::kIntercept) | Bit(Category::kExplosion);
+    Bit(Category::kIntercept) | Bit(Category::kExplosion) | Bit(Category::kMilitaryTarget);
 constexpr Mask kSpeakers = Bit(Category::kOfficial) | Bit(Category::kStateForce) |
                            Bit(Category::kGroup) | Bit(Category::kGroupHead) |
                            Bit(Category::kState);
 constexpr Mask kSpeechActs = Bit(Category::kSpeech) | Bit(Category::kCondemn) |
                              Bit(Category::kWarn) | Bit(Category::kAnnounce) |
-                             Bit(Category::kDeny) | Bit(Category::kThreat) | Bit(Category::kAccuse);
+                             Bit(Category::kDeny);
 
 // One field (title or text) after normalisation, tokenisation and matching.
 struct FieldData {
@@ -166,8 +168,7 @@ class RuleClassifier final : public Classifier {
   Classification ClassifyImpl(const Article& article) const;
   Finding Attack(const Sentence& s, bool sport_article) const;
   Finding Claim(const Sentence& s, bool title) const;
-  Finding Statement(const Sentence& s, bool title, bool security_context,
-                    std::uint32_t claim_token) const;
+  Finding Statement(const Sentence& s, bool security_context, bool sport_article) const;
   void Entities(const std::vector<FieldData>& fields, const std::vector<Sentence>& attack_sentences,
                 Classification& out) const;
   std::optional<int> NumberAt(const FieldData& f, std::uint32_t t) const;
@@ -194,6 +195,28 @@ void RuleClassifier::Prepare(std::string_view input, Field field, FieldData& f) 
     for (std::uint32_t t = h.first_token; t <= h.last_token; ++t) f.cover[t] |= Bit(h.category);
     if (h.future) f.fut[h.first_token] = 1;
     if (h.preposition) f.prep[h.first_token] = 1;
+  }
+  // "لا يزال" (still) is not a negation.
+  for (const Hit& h : f.hits) {
+    if (h.category != Category::kContinuation) continue;
+    for (std::uint32_t t = h.first_token; t <= h.last_token; ++t) {
+      f.mask[t] &= ~Bit(Category::kNegation);
+      f.cover[t] &= ~Bit(Category::kNegation);
+    }
+  }
+  // "قد" before an imperfect verb means "may" (قد تشن هجمات); before a perfect verb it means
+  // "has" (قد استهدفت), which is no hedge.
+  static const std::string kQad = NormalizeToCodes("قد");
+  static const std::string kImperfect = NormalizeToCodes("يتن");
+  const std::string_view codes = f.norm.codes;
+  for (std::uint32_t t = 0; t + 1 < n; ++t) {
+    const Token& a = f.tokens[t];
+    if (codes.substr(a.begin, a.end - a.begin) != kQad) continue;
+    const Token& b = f.tokens[t + 1];
+    if (!b.digits && kImperfect.find(codes[b.begin]) != std::string::npos) {
+      f.mask[t] |= Bit(Category::kThreat);
+      f.cover[t] |= Bit(Category::kThreat);
+    }
   }
   f.sentence_first.clear();
   for (std::uint32_t t = 0; t < n; ++t) {
@@ -232,12 +255,25 @@ bool Hedged(const Sentence& s, std::uint32_t t) {
                static_cast<std::int64_t>(t) - 1);
 }
 
+// Token t opens its clause: first in the sentence, or right after a speech verb, a colon,
+// a quote mark or a dash ("عاجل | القسام تستهدف", "وقالت: القسام ...").
+bool SubjectPosition(const Sentence& s, std::uint32_t t) {
+  if (t == s.first) return true;
+  if (s.f->mask[t - 1] & (Bit(Category::kSpeech) | Bit(Category::kAnnounce))) return true;
+  const std::string_view codes = s.f->norm.codes;
+  for (std::uint32_t i = s.f->tokens[t - 1].end; i < s.f->tokens[t].begin; ++i) {
+    if (codes[i] == ':' || codes[i] == '"' || codes[i] == '-' || codes[i] == ',') return true;
+  }
+  return false;
+}
+
 Finding RuleClassifier::Attack(const Sentence& s, bool sport_article) const {
   Finding best;
   const FieldData& f = *s.f;
   const bool verbal = Any(s, Bit(Category::kVerbal));
   const bool sport = Any(s, Bit(Category::kSport)) || sport_article;
   const bool accident = Any(s, Bit(Category::kAccident));
+  const bool judicial = Any(s, Bit(Category::kJudicial));
   for (const Hit& h : f.hits) {
     if (h.first_token < s.first || h.first_token >= s.last) continue;
     const std::uint32_t t = h.first_token;
@@ -289,6 +325,8 @@ Finding RuleClassifier::Attack(const Sentence& s, bool sport_article) const {
       default: break;
     }
     if (w <= 0) continue;
+    // Trials and sentences are not attacks unless the sentence carries hard evidence of one.
+    if (judicial && !hard_support) continue;
     if (Hedged(s, t)) continue;
     if (w > best.weight) {
       best.weight = w;
@@ -320,15 +358,17 @@ Finding RuleClassifier::Claim(const Sentence& s, bool title) const {
     if (h.first_token < s.first || h.first_token >= s.last) continue;
     const std::uint32_t t = h.first_token;
     if (h.category == Category::kClaimVerb) {
-      // تبنت الجماعة الهجوم
-      if (!negated(t) && !denied) {
+      // تبنت الجماعة الهجوم: the adopted thing must be an attack (not "تبنى قرارا").
+      const bool object = AnyIn(s, Bit(Category::kClaimObject) | Bit(Category::kResponsibility),
+                                h.last_token + 1, h.last_token + 8);
+      if (object && !negated(t) && !denied) {
         consider(weights_.claim_adopt, "claim.adopted", t, h.last_token, t, h.last_token);
       }
     } else if (h.category == Category::kResponsibility) {
       // أعلنت الجماعة مسؤوليتها: the announcing verb comes before, in the same sentence.
       const std::int64_t a =
-          Nearest(s, Bit(Category::kAnnounce) | Bit(Category::kClaimVerb), t, 12, 0);
-      if (a >= 0 && !negated(static_cast<std::uint32_t>(a)) && !denied &&
+          Nearest(s, Bit(Category::kAnnounce) | Bit(Category::kClaimVerb), t, 16, 0);
+      if (a >= 0 && !negated(static_cast<std::uint32_t>(a)) && !negated(t) && !denied &&
           !AnyIn(s, Bit(Category::kAccuse), a, t)) {
         consider(weights_.claim_responsibility, "claim.responsibility",
                  static_cast<std::uint32_t>(a), static_cast<std::uint32_t>(a), t, h.last_token);
@@ -356,7 +396,8 @@ Finding RuleClassifier::Claim(const Sentence& s, bool title) const {
     } else if (h.category == Category::kGroup || h.category == Category::kGroupHead) {
       // Headline form "القسام تستهدف ...": a named armed group as the subject of an attack
       // verb right after it, not behind a preposition ("غارة على حماس").
-      if (f.prep[t] || negated(t)) continue;
+      if (h.category != Category::kGroup || f.prep[t] || negated(t)) continue;
+      if (!SubjectPosition(s, t)) continue;
       if (AnyIn(s, Bit(Category::kAccuse) | Bit(Category::kDeny), s.first,
                 static_cast<std::int64_t>(t) - 1)) {
         continue;
@@ -373,10 +414,11 @@ Finding RuleClassifier::Claim(const Sentence& s, bool title) const {
   return best;
 }
 
-Finding RuleClassifier::Statement(const Sentence& s, bool title, bool security_context,
-                                  std::uint32_t claim_token) const {
+Finding RuleClassifier::Statement(const Sentence& s, bool security_context,
+                                  bool sport_article) const {
   Finding best;
   const FieldData& f = *s.f;
+  if (sport_article) return best;
   const bool topic = Any(s, kSecurityTopic);
   const bool off_topic = Any(s, Bit(Category::kEconomy) | Bit(Category::kSport)) && !topic;
   if (off_topic || (!topic && !security_context)) return best;
@@ -388,8 +430,14 @@ Finding RuleClassifier::Statement(const Sentence& s, bool title, bool security_c
     }
   };
   for (std::uint32_t v = s.first; v < s.last; ++v) {
-    if (!(f.mask[v] & kSpeechActs) || v == claim_token) continue;
-    const std::int64_t speaker = Nearest(s, kSpeakers, v, 5, 7);
+    if (!(f.mask[v] & kSpeechActs)) continue;
+    // A state name speaks for its government only right next to the verb ("حذرت بغداد").
+    std::int64_t speaker = Nearest(s, kSpeakers & ~Bit(Category::kState), v, 5, 7);
+    const std::int64_t state = Nearest(s, Bit(Category::kState), v, 1, 2);
+    if (speaker < 0 || (state >= 0 && std::abs(state - static_cast<std::int64_t>(v)) <
+                                          std::abs(speaker - static_cast<std::int64_t>(v)))) {
+      speaker = state;
+    }
     if (speaker < 0) continue;
     const std::int64_t private_speaker = Nearest(s, Bit(Category::kNonOfficial), v, 5, 7);
     if (private_speaker >= 0 && std::abs(private_speaker - static_cast<std::int64_t>(v)) <=
@@ -403,15 +451,18 @@ Finding RuleClassifier::Statement(const Sentence& s, bool title, bool security_c
     consider(w, condemn ? "statement.condemnation" : "statement.official_speech", v,
              static_cast<std::uint32_t>(speaker));
   }
-  // Headline "وزير الخارجية: ...": an official, then a colon.
-  if (title && topic) {
+  // Headline or news-flash form "وزير الخارجية: ...", "عاجل | الجيش الأمريكي: ...": an
+  // official, then a colon, at the start of the sentence.
+  if (topic) {
     for (std::uint32_t t = s.first; t < s.last && t < s.first + 8; ++t) {
       const std::uint32_t end = f.tokens[t].end;
       const std::string_view codes = f.norm.codes;
       std::size_t k = end;
       while (k < codes.size() && codes[k] == ' ') ++k;
       if (k < codes.size() && codes[k] == ':') {
-        const std::int64_t speaker = Nearest(s, kSpeakers, t + 1, 8, 0);
+        // Not a state or city name: "بغداد:" is a dateline.
+        const std::int64_t speaker = Nearest(
+            s, kSpeakers & ~(Bit(Category::kState) | Bit(Category::kGroupHead)), t + 1, 8, 0);
         if (speaker >= 0 && !AnyIn(s, Bit(Category::kNonOfficial), s.first, t)) {
           consider(weights_.statement_title_colon, "statement.headline_quote",
                    static_cast<std::uint32_t>(speaker), t);
@@ -500,7 +551,7 @@ void RuleClassifier::Entities(const std::vector<FieldData>& fields,
       return false;
     }
     for (std::uint32_t i = f.tokens[a].end; i < f.tokens[a + 1].begin; ++i) {
-      if (f.norm.codes[i] != ' ' && f.norm.codes[i] != '"') return false;
+      if (f.norm.codes[i] != ' ') return false;
     }
     // A function word or another known class ends the name.
     return (f.mask[a + 1] & (Bit(Category::kNegation) | Bit(Category::kSpeech) |
@@ -599,7 +650,10 @@ Classification RuleClassifier::ClassifyImpl(const Article& article) const {
     Finding per_type[3] = {Attack(s, sport_article), Claim(s, title), {}};
     const std::uint32_t claim_token =
         per_type[1].weight > 0 ? per_type[1].triggers.front().first : UINT32_MAX;
-    per_type[2] = Statement(s, title, security_context, claim_token);
+    // A claim of responsibility alone is a claim; the statement must come from elsewhere.
+    if (claim_token == UINT32_MAX) {
+      per_type[2] = Statement(s, security_context, sport_article);
+    }
     for (int k = 0; k < 3; ++k) {
       if (per_type[k].weight <= 0) continue;
       best[k] = std::max(best[k], per_type[k].weight);
