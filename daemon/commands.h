@@ -13,5 +13,6 @@ void AddCheckConfigCommand(CLI::App& app, int& exit_code);  // cmd_run.cc
 void AddClassifyCommand(CLI::App& app, int& exit_code);     // cmd_classify.cc
 void AddEvalCommand(CLI::App& app, int& exit_code);         // cmd_classify.cc
 void AddParseFeedCommand(CLI::App& app, int& exit_code);    // cmd_parse_feed.cc
+void AddDemoCommand(CLI::App& app, int& exit_code);         // cmd_demo.cc
 
 }  // namespace raqib::daemon

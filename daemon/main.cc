@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   raqib::daemon::AddClassifyCommand(app, exit_code);
   raqib::daemon::AddEvalCommand(app, exit_code);
   raqib::daemon::AddParseFeedCommand(app, exit_code);
+  raqib::daemon::AddDemoCommand(app, exit_code);
 
   // CLI11 checks "a subcommand is required" before unknown words, which hides a typo: name the
   // unknown subcommand or option ourselves.
