@@ -382,8 +382,9 @@ DecodedText DecodeToUtf8(std::string_view bytes, std::string_view content_type) 
   std::size_t invalid = 0;
   CountUtf8(bytes, multibyte, invalid);
   const bool valid_utf8 = invalid == 0;
-  // A few bad bytes among many good sequences is damaged UTF-8, not another charset.
-  const bool mostly_utf8 = multibyte > 0 && invalid * 10 < multibyte;
+  // A few bad bytes among more good sequences is damaged UTF-8, not another charset: text in a
+  // legacy code page almost never forms a valid multi-byte sequence by chance.
+  const bool mostly_utf8 = multibyte >= 2 && invalid * 2 <= multibyte;
 
   // 3 and 4. The HTTP header, then the XML declaration, when they can be right.
   auto believable = [&](const std::string& declared) {
