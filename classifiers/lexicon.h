@@ -60,6 +60,7 @@ enum class Category : std::uint8_t {
   kClaimObject,  // الهجوم، التفجير، قتل: what a group adopts (تبنى) in a claim
   kJudicial,     // حكم، إعدام، قصاص، محكمة: trials and sentences, not attacks
   kContinuation,  // لا يزال، ما زال: "still", cancels the negation inside it
+  kDirection,  // شمال، قرب: ends a place name ("بلدة الزهراء شمال حلب")
   kCount
 };
 inline constexpr int kCategoryCount = static_cast<int>(Category::kCount);

@@ -107,15 +107,14 @@ constexpr Mask kAttackSupport = Bit(Category::kWeapon) | Bit(Category::kKill) |
 // What makes a statement about security: security words, attack words, weapons, armed
 // groups. Not the speaker itself (police and army speak about traffic and floods too) and
 // not deaths alone (accidents).
-constexpr Mask kSecurityTopic =
-    Bit(Category::kSecurity) | kAttackTriggers | Bit(Category::kWeapon) | Bit(Category::kGroup) |
-    Bit(Category::kIntercept) | Bit(Category::kExplosion) | Bit(Category::kMilitaryTarget);
+constexpr Mask kSecurityTopic = Bit(Category::kSecurity) | kAttackTriggers |
+                                Bit(Category::kWeapon) | Bit(Category::kGroup) |
+                                Bit(Category::kIntercept) | Bit(Category::kExplosion);
 constexpr Mask kSpeakers = Bit(Category::kOfficial) | Bit(Category::kStateForce) |
                            Bit(Category::kGroup) | Bit(Category::kGroupHead) |
                            Bit(Category::kState);
 constexpr Mask kSpeechActs = Bit(Category::kSpeech) | Bit(Category::kCondemn) |
-                             Bit(Category::kWarn) | Bit(Category::kAnnounce) |
-                             Bit(Category::kDeny);
+                             Bit(Category::kWarn) | Bit(Category::kAnnounce) | Bit(Category::kDeny);
 
 // One field (title or text) after normalisation, tokenisation and matching.
 struct FieldData {
@@ -381,14 +380,20 @@ Finding RuleClassifier::Claim(const Sentence& s, bool title) const {
       if (actor < 0) continue;
       const int reach = announce ? 10 : 6;
       for (std::uint32_t u = t + 1; u < s.last && u <= t + reach; ++u) {
-        if (!(f.mask[u] & kAttackTriggers)) continue;
+        // The announced act is the verb's object ("أعلن استهداف"), not behind a preposition
+        // ("تعرضت لهجوم").
+        if (!(f.mask[u] & kAttackTriggers) || f.prep[u]) continue;
         if (Hedged(s, u) ||
             AnyIn(s, Bit(Category::kIntercept) | Bit(Category::kPassive) | Bit(Category::kAccuse),
                   t + 1, static_cast<std::int64_t>(u) - 1)) {
           break;
         }
-        // The actor named right after the event is its victim, not its author.
-        if (AnyIn(s, kActors, u + 1, u + 3) && !AnyIn(s, kActors, t - 6, t - 1)) break;
+        // The actor named right after the event is its victim, not its author, unless the
+        // author was already named ("أعلن الجيش أنه قصف مواقع لحزب الله").
+        if (AnyIn(s, kActors, u + 1, u + 3) && !AnyIn(s, kActors, static_cast<std::int64_t>(t) - 6,
+                                                      static_cast<std::int64_t>(u) - 1)) {
+          break;
+        }
         consider(announce ? weights_.claim_announce : weights_.claim_speech,
                  announce ? "claim.announced_attack" : "claim.said_it_attacked", t, t, u, u);
         break;
@@ -499,12 +504,14 @@ std::optional<int> RuleClassifier::NumberAt(const FieldData& f, std::uint32_t t)
     if (value > 1000000) return std::nullopt;
     return static_cast<int>(value);
   }
+  // A token may match several number words (ثلاثون is also ثلاث + ون): the largest wins.
+  std::optional<int> best;
   for (const Hit& h : f.hits) {
     if (h.first_token == t && h.category == Category::kNumber) {
-      return std::atoi(lexicon_.entries()[h.entry].canonical.c_str());
+      best = std::max(best.value_or(0), std::atoi(lexicon_.entries()[h.entry].canonical.c_str()));
     }
   }
-  return std::nullopt;
+  return best;
 }
 
 // The count attached to a casualty word at token t: a number just after ("مقتل 3",
@@ -554,9 +561,10 @@ void RuleClassifier::Entities(const std::vector<FieldData>& fields,
       if (f.norm.codes[i] != ' ') return false;
     }
     // A function word or another known class ends the name.
-    return (f.mask[a + 1] & (Bit(Category::kNegation) | Bit(Category::kSpeech) |
-                             Bit(Category::kAnnounce) | kAttackTriggers | Bit(Category::kKill) |
-                             Bit(Category::kPlaceHead) | Bit(Category::kGroupHead))) == 0 &&
+    return (f.mask[a + 1] &
+            (Bit(Category::kNegation) | Bit(Category::kSpeech) | Bit(Category::kDirection) |
+             Bit(Category::kAnnounce) | kAttackTriggers | Bit(Category::kKill) |
+             Bit(Category::kPlaceHead) | Bit(Category::kGroupHead))) == 0 &&
            f.tokens[a + 1].end - f.tokens[a + 1].begin > 2;
   };
   auto codes_text = [](const FieldData& f, std::uint32_t a, std::uint32_t b) {

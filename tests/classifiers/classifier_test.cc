@@ -1,0 +1,280 @@
+// The rule classifier on sentences we wrote, one TEST_CASE per rule family, each with
+// examples that must fire and examples that must not. Uses the real data files.
+#include <catch2/catch.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "classifiers/classification_json.h"
+#include "classifiers/classifier.h"
+
+using namespace raqib::classifiers;
+
+namespace {
+
+const Classifier& Get() {
+  static const std::shared_ptr<const Classifier> classifier = [] {
+    auto loaded = LoadClassifier(std::string(RAQIB_SOURCE_DIR) + "/classifiers/data");
+    if (!loaded) FAIL(loaded.error());
+    return *loaded;
+  }();
+  return *classifier;
+}
+
+Classification Text(const std::string& text) { return Get().Classify({"", text}); }
+Classification Titled(const std::string& title, const std::string& text) {
+  return Get().Classify({title, text});
+}
+
+bool HasEntity(const Classification& c, EntityKind kind, const std::string& canonical) {
+  for (const Entity& e : c.entities) {
+    if (e.kind == kind && e.canonical == canonical) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("classifiers::Classify reports attacks that happened") {
+  for (const char* text : {
+           "قتل ثلاثة جنود في هجوم صاروخي على قاعدة عسكرية شمال بغداد.",
+           "استهدفت طائرة مسيرة مفخخة مطار أربيل مساء أمس.",
+           "انفجرت سيارة مفخخة في سوق شعبي وسط المدينة وأسفرت عن سقوط قتلى.",
+           "شنت طائرات حربية غارات على مواقع في ريف دير الزور.",
+           "أسقطت الدفاعات الجوية طائرتين مسيرتين قبل وصولهما إلى القاعدة.",
+           "اغتال مسلحون مجهولون ضابطا في الشرطة بإطلاق النار عليه.",
+           "ويعد هذا الهجوم الصاروخي الثاني والعشرين منذ أكتوبر ضد المصالح الأميركية.",
+       }) {
+    INFO(text);
+    CHECK(Text(text).Has(EventType::kAttack));
+  }
+  SECTION("a headline without a verb") {
+    CHECK(Titled("مقتل 5 بقصف إسرائيلي على خان يونس", "").Has(EventType::kAttack));
+  }
+}
+
+TEST_CASE("classifiers::Classify ignores sport, verbal, accidental and idiomatic attacks") {
+  for (const char* text : {
+           "سجل مهاجم الهلال هدفين في المباراة بعد هجمة مرتدة سريعة.",
+           "قاد المهاجم الدولي خط الهجوم في مباراة الدوري أمس وأحرز الفريق الفوز.",
+           "هاجم وزير المالية المعارضة بسبب انتقاداتها للميزانية الجديدة.",
+           "انفجار أسطوانة غاز في مطعم يصيب ثلاثة عمال بحروق.",
+           "توفي الفنان إثر أزمة قلبية مفاجئة في منزله.",
+           "مصرع أربعة أشخاص في حادث سير على طريق الرياض.",
+           "أصدرت المحكمة حكما بالسجن على المتهم في قضية القتل.",
+           "ارتفعت أسعار النفط في السوق العالمية بعد قرار أوبك.",
+       }) {
+    INFO(text);
+    const auto c = Text(text);
+    CHECK_FALSE(c.Has(EventType::kAttack));
+    CHECK_FALSE(c.Has(EventType::kClaim));
+  }
+}
+
+TEST_CASE("classifiers::Classify treats threats, future and conditions as no attack") {
+  for (const char* text : {
+           "هددت الجماعة بشن هجمات على القواعد الأميركية.",
+           "ستستهدف الفصائل القواعد الأجنبية إذا لم تنسحب.",
+           "إذا تعرضت قواتنا لأي هجوم فسوف نرد بقوة.",
+           "توعد القائد باستهداف السفن في البحر الأحمر.",
+           "لم يقع أي هجوم على القاعدة خلال الشهر الماضي.",
+       }) {
+    INFO(text);
+    CHECK_FALSE(Text(text).Has(EventType::kAttack));
+  }
+}
+
+TEST_CASE("classifiers::Classify finds claims of responsibility") {
+  for (const char* text : {
+           "تبنت كتائب حزب الله الهجوم على قاعدة التاجي.",
+           "أعلنت حركة الشباب مسؤوليتها عن التفجير الذي استهدف فندقا في مقديشو.",
+           "وقالت الجماعة في بيان: نعلن استهداف قاعدة عين الأسد بعدة صواريخ.",
+           "أعلن الجيش الإسرائيلي أنه قصف مواقع لحزب الله في جنوب لبنان.",
+       }) {
+    INFO(text);
+    const auto c = Text(text);
+    CHECK(c.Has(EventType::kClaim));
+    CHECK(c.Has(EventType::kAttack));  // a claim reports an attack
+  }
+  SECTION("a headline in the group's own account") {
+    CHECK(Titled("سرايا القدس تقصف مستوطنة سديروت برشقة صاروخية", "").Has(EventType::kClaim));
+  }
+}
+
+TEST_CASE("classifiers::Classify rejects non-claims: nobody, accusation, denial, adoption") {
+  for (const char* text : {
+           "قتل جنديان في هجوم صاروخي، ولم تتبن أي جهة الهجوم.",
+           "ولم تعلن أي جهة مسؤوليتها عن الهجوم الصاروخي على القاعدة.",
+           "اتهمت واشنطن فصائل موالية لإيران بتنفيذ الهجوم على القاعدة.",
+           "نفت الجماعة مسؤوليتها عن التفجير الذي وقع في السوق.",
+           "تبنى مجلس الأمن قرارا بشأن التغير المناخي.",
+           "توعدت الجماعة باستهداف السفن الأميركية في البحر الأحمر.",
+       }) {
+    INFO(text);
+    CHECK_FALSE(Text(text).Has(EventType::kClaim));
+  }
+}
+
+TEST_CASE("classifiers::Classify finds official statements about security") {
+  for (const char* text : {
+           "دانت وزارة الخارجية الهجوم الإرهابي على المسجد.",
+           "قال متحدث باسم الجيش إن قواته تصدت لهجوم بطائرات مسيرة.",
+           "حذرت الحكومة العراقية من التصعيد العسكري في المنطقة.",
+           "وقال التحالف في بيان إن قواته تعرضت لهجوم صاروخي.",
+       }) {
+    INFO(text);
+    CHECK(Text(text).Has(EventType::kStatement));
+  }
+  SECTION("a headline quote") {
+    CHECK(Titled("وزير الدفاع: سنواصل العمليات العسكرية ضد داعش", "").Has(EventType::kStatement));
+  }
+}
+
+TEST_CASE("classifiers::Classify ignores private speakers and unrelated statements") {
+  for (const char* text : {
+           "قال الخبير العسكري إن الهجمات على القواعد ستستمر.",
+           "قال وزير المالية إن أسعار النفط سترتفع العام المقبل.",
+           "قال مدرب الفريق إن اللاعبين جاهزون للمباراة النهائية.",
+           "أكد وزير الصحة أن المستشفيات جاهزة لاستقبال المرضى.",
+       }) {
+    INFO(text);
+    CHECK_FALSE(Text(text).Has(EventType::kStatement));
+  }
+}
+
+TEST_CASE("classifiers::Classify extracts places, actors, weapons and targets") {
+  const auto c = Text(
+      "قتل ثلاثة جنود في هجوم بصواريخ كاتيوشا استهدف قاعدة عين الأسد في الأنبار، "
+      "وتبنت كتائب حزب الله الهجوم.");
+  CHECK(HasEntity(c, EntityKind::kPlace, "عين الأسد"));
+  CHECK(HasEntity(c, EntityKind::kPlace, "الأنبار"));
+  CHECK(HasEntity(c, EntityKind::kActor, "كتائب حزب الله"));
+  CHECK(HasEntity(c, EntityKind::kWeapon, "rocket"));
+  bool target = false;
+  for (const Entity& e : c.entities) target = target || e.kind == EntityKind::kTarget;
+  CHECK(target);
+  SECTION("a place pattern not in the gazetteer") {
+    const auto p = Text("سقطت قذائف هاون على بلدة الزهراء شمال حلب.");
+    bool found = false;
+    for (const Entity& e : p.entities) {
+      found = found || (e.kind == EntityKind::kPlace && e.text == "بلدة الزهراء");
+    }
+    CHECK(found);
+  }
+}
+
+TEST_CASE("classifiers::Classify reads casualty numbers in digits, words and duals") {
+  CHECK(Text("قتل ٣ جنود في هجوم صاروخي.").killed == 3);
+  CHECK(Text("مقتل 26 مقاتلا في غارات جوية.").killed == 26);
+  CHECK(Text("قتل جنديان في هجوم بطائرة مسيرة.").killed == 2);
+  const auto c = Text("قتل خمسة أشخاص وأصيب ما لا يقل عن 40 آخرين في تفجير انتحاري.");
+  CHECK(c.killed == 5);
+  CHECK(c.injured == 40);
+  CHECK(Text("قتل ثلاثون شخصا في قصف مدفعي.").killed == 30);
+  CHECK_FALSE(Text("انعقد الاجتماع يوم الثلاثاء في الرياض.").killed.has_value());
+}
+
+TEST_CASE("classifiers::Classify evidence spans quote the original text") {
+  const std::string title = "هجومٌ صاروخيّ على قاعدة";
+  const std::string text =
+      "وقُتِلَ جنديان في هجومٍ بطائرة مسيّرة استهدف القاعدة. وقال الجيش في بيان إن القوات تصدت للهجوم.";
+  const Article article{title, text};
+  const auto c = Get().Classify(article);
+  REQUIRE(c.Has(EventType::kAttack));
+  REQUIRE_FALSE(c.evidence.empty());
+  for (const Evidence& e : c.evidence) {
+    const std::string& field = e.sentence.field == Field::kTitle ? title : text;
+    REQUIRE(e.sentence.end <= field.size());
+    for (const Span& t : e.triggers) {
+      CHECK(t.field == e.sentence.field);
+      CHECK(t.begin >= e.sentence.begin);
+      CHECK(t.end <= e.sentence.end);
+      CHECK(t.begin < t.end);
+    }
+  }
+  const auto json = ToJson(c, article);
+  CHECK(json["labels"][0] == "attack");
+  bool quoted = false;
+  for (const auto& e : json["evidence"]) {
+    for (const auto& t : e["triggers"]) {
+      const std::string& field = t["field"] == "title" ? title : text;
+      const auto begin = t["begin"].get<std::size_t>();
+      CHECK(t["text"] == field.substr(begin, t["end"].get<std::size_t>() - begin));
+      // Spans keep the tashkeel of the words they cover.
+      quoted = quoted || t["text"].get<std::string>().starts_with("هجومٍ");
+    }
+  }
+  CHECK(quoted);
+  for (EventType type : kEventTypes) {
+    CHECK(c.Score(type) >= 0.0);
+    CHECK(c.Score(type) <= 1.0);
+  }
+}
+
+TEST_CASE("classifiers::Classify never throws on invalid or odd input") {
+  std::vector<std::string> inputs = {"",
+                                     " ",
+                                     "\xFF\xFE\xFD",
+                                     std::string(5, '\0'),
+                                     "هجوم\xC3",
+                                     "\xE2\x80\xAE"
+                                     "قتل",
+                                     std::string(20000, 'x'),
+                                     "...!!!???|||\n\n\n",
+                                     "٣٣٣٣٣٣٣٣٣٣٣٣٣٣٣٣٣٣ قتيلا"};
+  std::string random;
+  unsigned state = 12345;
+  for (int i = 0; i < 5000; ++i) {
+    state = state * 1103515245u + 12345u;
+    random.push_back(static_cast<char>(state >> 16));
+  }
+  inputs.push_back(random);
+  std::string words;
+  for (int i = 0; i < 300; ++i) words += "قتل هجوم صاروخ تبنت مسؤوليتها قال الوزير لم ";
+  inputs.push_back(words);
+  for (const std::string& s : inputs) {
+    const Article article{s, s};
+    Classification c;
+    REQUIRE_NOTHROW(c = Get().Classify(article));
+    REQUIRE_NOTHROW(
+        ToJson(c, article).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    for (const Evidence& e : c.evidence) CHECK(e.sentence.end <= s.size());
+    for (const Entity& e : c.entities) CHECK(e.span.end <= s.size());
+  }
+}
+
+TEST_CASE("classifiers::Classify gives the same answers from many threads") {
+  const std::vector<std::string> texts = {
+      "قتل ثلاثة جنود في هجوم صاروخي على قاعدة عين الأسد وتبنت كتائب حزب الله الهجوم.",
+      "دانت وزارة الخارجية الهجوم الإرهابي.", "سجل مهاجم الهلال هدفين في المباراة.",
+      "أعلنت حركة الشباب مسؤوليتها عن التفجير."};
+  std::vector<std::string> expected;
+  for (const auto& t : texts) expected.push_back(ToJson(Text(t), {"", t}).dump());
+  std::vector<std::vector<std::string>> got(4);
+  std::vector<std::thread> threads;
+  for (int k = 0; k < 4; ++k) {
+    threads.emplace_back([&, k] {
+      for (int round = 0; round < 50; ++round) {
+        for (const auto& t : texts) got[k].push_back(ToJson(Text(t), {"", t}).dump());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int k = 0; k < 4; ++k) {
+    REQUIRE(got[k].size() == 50 * texts.size());
+    for (std::size_t i = 0; i < got[k].size(); ++i) CHECK(got[k][i] == expected[i % texts.size()]);
+  }
+}
+
+TEST_CASE("classifiers::LoadClassifier reports bad data and reloads") {
+  auto missing = LoadClassifier("/nonexistent/raqib/data");
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().find("/nonexistent/raqib/data") != std::string::npos);
+  auto again = LoadClassifier(std::string(RAQIB_SOURCE_DIR) + "/classifiers/data");
+  REQUIRE(again);
+  CHECK((*again)->Version() == Get().Version());
+  CHECK_FALSE(Get().Version().empty());
+  CHECK(std::filesystem::is_directory(DefaultDataDir()));
+  const std::string t = "أعلنت حركة الشباب مسؤوليتها عن التفجير.";
+  CHECK(ToJson((*again)->Classify({"", t}), {"", t}) == ToJson(Text(t), {"", t}));
+}

@@ -1,0 +1,119 @@
+#include <unistd.h>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "classifiers/lexicon.h"
+
+using namespace raqib::classifiers;
+
+namespace {
+struct Matched {
+  std::vector<Hit> hits;
+  bool Has(Category c) const {
+    for (const Hit& h : hits) {
+      if (h.category == c) return true;
+    }
+    return false;
+  }
+};
+Matched MatchText(const Lexicon& lexicon, const std::string& text) {
+  const std::string codes = NormalizeToCodes(text);
+  std::vector<Token> tokens;
+  Tokenize(codes, tokens);
+  Matched m;
+  lexicon.Match(codes, tokens, m.hits);
+  return m;
+}
+}  // namespace
+
+TEST_CASE("classifiers::Lexicon finds stems behind clitics and suffixes") {
+  Lexicon lexicon;
+  REQUIRE(lexicon.Add(Category::kAttackWeak, "-", "استهدف|استهداف", "test:1"));
+  for (const char* form : {"استهدف", "واستهدفت", "باستهداف", "لاستهدافها", "فاستهدفوا",
+                           "والاستهداف", "للاستهداف", "استهدافه"}) {
+    INFO(form);
+    CHECK(MatchText(lexicon, form).Has(Category::kAttackWeak));
+  }
+  for (const char* form : {"مستهدف", "استهدافاتهمكذا", "استهد"}) {
+    INFO(form);
+    CHECK_FALSE(MatchText(lexicon, form).Has(Category::kAttackWeak));
+  }
+}
+
+TEST_CASE("classifiers::Lexicon writes ta marbuta as ta before a pronoun") {
+  Lexicon lexicon;
+  REQUIRE(lexicon.Add(Category::kResponsibility, "-", "مسؤولية", "test:1"));
+  CHECK(MatchText(lexicon, "مسؤوليتها").Has(Category::kResponsibility));
+  CHECK(MatchText(lexicon, "المسؤولية").Has(Category::kResponsibility));
+  CHECK(MatchText(lexicon, "مسؤوليتهم").Has(Category::kResponsibility));
+}
+
+TEST_CASE("classifiers::Lexicon verb, exact and prefix word modes") {
+  Lexicon lexicon;
+  REQUIRE(lexicon.Add(Category::kSpeech, "-", "~أضاف|~ذكر", "test:1"));
+  REQUIRE(lexicon.Add(Category::kNegation, "-", "=لا", "test:2"));
+  REQUIRE(lexicon.Add(Category::kSport, "-", "كرو*", "test:3"));
+  CHECK(MatchText(lexicon, "وأضاف").Has(Category::kSpeech));
+  CHECK(MatchText(lexicon, "وأضافت").Has(Category::kSpeech));
+  CHECK_FALSE(MatchText(lexicon, "بالإضافة").Has(Category::kSpeech));  // a noun, not the verb
+  CHECK_FALSE(MatchText(lexicon, "الذكرى").Has(Category::kSpeech));
+  CHECK(MatchText(lexicon, "لا").Has(Category::kNegation));
+  CHECK_FALSE(MatchText(lexicon, "ولاية").Has(Category::kNegation));
+  CHECK(MatchText(lexicon, "الكرويات").Has(Category::kSport));
+}
+
+TEST_CASE("classifiers::Lexicon marks the future prefix and prepositions") {
+  Lexicon lexicon;
+  REQUIRE(lexicon.Add(Category::kAttackWeak, "-", "تستهدف", "test:1"));
+  REQUIRE(lexicon.Add(Category::kGroup, "حماس", "حماس", "test:2"));
+  auto future = MatchText(lexicon, "ستستهدف");
+  REQUIRE(future.hits.size() == 1);
+  CHECK(future.hits[0].future);
+  auto present = MatchText(lexicon, "وتستهدف");
+  REQUIRE(present.hits.size() == 1);
+  CHECK_FALSE(present.hits[0].future);
+  auto prep = MatchText(lexicon, "لحماس");
+  REQUIRE(prep.hits.size() == 1);
+  CHECK(prep.hits[0].preposition);
+  auto article = MatchText(lexicon, "وحماس");
+  REQUIRE(article.hits.size() == 1);
+  CHECK_FALSE(article.hits[0].preposition);
+}
+
+TEST_CASE("classifiers::Lexicon matches phrases within one sentence only") {
+  Lexicon lexicon;
+  REQUIRE(lexicon.Add(Category::kWeapon, "car_bomb", "سيارة مفخخة", "test:1"));
+  REQUIRE(lexicon.Add(Category::kPlace, "البرج 22", "البرج 22", "test:2"));
+  auto m = MatchText(lexicon, "انفجرت سيارة مفخخة قرب البرج 22");
+  REQUIRE(m.hits.size() == 2);
+  CHECK(m.hits[0].first_token == 1);
+  CHECK(m.hits[0].last_token == 2);
+  CHECK(lexicon.entries()[m.hits[0].entry].canonical == "car_bomb");
+  CHECK(lexicon.entries()[m.hits[1].entry].canonical == "البرج 22");
+  CHECK(MatchText(lexicon, "سيارة. مفخخة").hits.empty());
+}
+
+TEST_CASE("classifiers::Lexicon::Load names the file and line of a bad entry") {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("raqib-lexicon-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream(dir / "a.tsv") << "# comment\nweapon\trocket\tصاروخ\n";
+    std::ofstream(dir / "b.tsv") << "weapon\trocket\tصاروخ\nno_such_category\t-\tكلمة\n";
+  }
+  auto bad = Lexicon::Load(dir);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().find("b.tsv:2") != std::string::npos);
+  CHECK(bad.error().find("no_such_category") != std::string::npos);
+  { std::ofstream(dir / "b.tsv") << "weapon\tmissing a field\n"; }
+  bad = Lexicon::Load(dir);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().find("b.tsv:1") != std::string::npos);
+  { std::ofstream(dir / "b.tsv") << "weapon\trocket\tصاروخ|كاتيوشا\n"; }
+  auto good = Lexicon::Load(dir);
+  REQUIRE(good);
+  CHECK(good->size() == 2);
+  std::filesystem::remove_all(dir);
+}
