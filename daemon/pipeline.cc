@@ -215,7 +215,7 @@ std::vector<ArticleRecord> Pipeline::ParseAndDedup(FeedRuntime& feed,
     m_.parse_errors.Inc();
     if (parsed.feed.items.empty() && parsed.feed.format == feeds::FeedFormat::kUnknown) {
       outcome.ok = false;
-      outcome.error = "not a feed: " + parsed.issue->message;
+      outcome.error = "parse: " + parsed.issue->message;
       Log(spdlog::level::warn, outcome.error, {.feed = url, .article = {}});
       return {};
     }
