@@ -22,7 +22,7 @@ constexpr std::array<const char*, kCategoryCount> kCategoryNames = {
     "security",      "economy",      "place",
     "place_head",    "number",       "person",
     "passive",       "claim_object", "judicial",
-    "continuation",  "direction"};
+    "continuation",  "direction",    "occurred"};
 static_assert(kCategoryNames.back() != nullptr, "a category has no name");
 
 // Proclitic chains stripped before a stem is looked up: conjunction (و ف), preposition
@@ -236,6 +236,9 @@ void Lexicon::MatchToken(std::string_view token, std::vector<WordMatch>& out) co
     if (!rest_prefix.empty() && affixes.conjunctions.find(rest_prefix[0]) != std::string::npos) {
       rest_prefix.remove_prefix(1);
     }
+    const bool article =
+        rest_prefix.ends_with(affixes.article) ||
+        rest_prefix.ends_with(affixes.article.substr(1) + affixes.article.substr(1));
     const bool preposition = !rest_prefix.empty() && !rest_prefix.starts_with(affixes.article) &&
                              affixes.prepositions.find(rest_prefix[0]) != std::string::npos;
     if (future) {
@@ -270,10 +273,11 @@ void Lexicon::MatchToken(std::string_view token, std::vector<WordMatch>& out) co
             // The plainest reading wins: without the future prefix, without a preposition.
             m.future = m.future && future;
             m.preposition = m.preposition && preposition;
+            m.article = m.article && article;
             seen = true;
           }
         }
-        if (!seen) out.push_back({w, future, preposition});
+        if (!seen) out.push_back({w, future, preposition, article});
       }
     }
   }
@@ -314,7 +318,7 @@ void Lexicon::Match(std::string_view codes, const std::vector<Token>& tokens,
         if (!ok) continue;
         hits.push_back({entries_[phrase.entry].category, phrase.entry,
                         static_cast<std::uint32_t>(t), static_cast<std::uint32_t>(t + len - 1),
-                        m.future, m.preposition});
+                        m.future, m.preposition, m.article});
       }
     }
   }

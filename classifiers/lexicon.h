@@ -61,6 +61,7 @@ enum class Category : std::uint8_t {
   kJudicial,     // حكم، إعدام، قصاص، محكمة: trials and sentences, not attacks
   kContinuation,  // لا يزال، ما زال: "still", cancels the negation inside it
   kDirection,  // شمال، قرب: ends a place name ("بلدة الزهراء شمال حلب")
+  kOccurred,   // وقع، نفذ، منفذي، أسفر: an event that took place
   kCount
 };
 inline constexpr int kCategoryCount = static_cast<int>(Category::kCount);
@@ -89,6 +90,7 @@ struct Hit {
   std::uint32_t last_token = 0;
   bool future = false;       // first word carried the future prefix سـ
   bool preposition = false;  // first word carried ب ل ك (so it is not a subject)
+  bool article = false;      // first word carried the article ال
 };
 
 struct LexiconEntry {
@@ -131,6 +133,7 @@ class Lexicon {
     std::uint32_t word = 0;
     bool future = false;
     bool preposition = false;
+    bool article = false;
   };
   // Words matching the token, appended to `out` (a word once, its plainest reading).
   void MatchToken(std::string_view token, std::vector<WordMatch>& out) const;

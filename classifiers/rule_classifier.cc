@@ -127,6 +127,7 @@ struct FieldData {
   std::vector<Mask> cover;                    // categories of hits covering each token
   std::vector<std::uint8_t> fut;              // a hit starting here carried the future prefix
   std::vector<std::uint8_t> prep;             // a hit starting here carried a preposition
+  std::vector<std::uint8_t> art;              // a hit starting here carried the article
   std::vector<std::uint32_t> sentence_first;  // first token of each sentence (+ end marker)
 };
 
@@ -189,11 +190,13 @@ void RuleClassifier::Prepare(std::string_view input, Field field, FieldData& f) 
   f.cover.assign(n, 0);
   f.fut.assign(n, 0);
   f.prep.assign(n, 0);
+  f.art.assign(n, 0);
   for (const Hit& h : f.hits) {
     f.mask[h.first_token] |= Bit(h.category);
     for (std::uint32_t t = h.first_token; t <= h.last_token; ++t) f.cover[t] |= Bit(h.category);
     if (h.future) f.fut[h.first_token] = 1;
     if (h.preposition) f.prep[h.first_token] = 1;
+    if (h.article) f.art[h.first_token] = 1;
   }
   // "لا يزال" (still) is not a negation.
   for (const Hit& h : f.hits) {
@@ -261,7 +264,7 @@ bool SubjectPosition(const Sentence& s, std::uint32_t t) {
   if (s.f->mask[t - 1] & (Bit(Category::kSpeech) | Bit(Category::kAnnounce))) return true;
   const std::string_view codes = s.f->norm.codes;
   for (std::uint32_t i = s.f->tokens[t - 1].end; i < s.f->tokens[t].begin; ++i) {
-    if (codes[i] == ':' || codes[i] == '"' || codes[i] == '-' || codes[i] == ',') return true;
+    if (codes[i] == ':' || codes[i] == '-' || codes[i] == ',') return true;
   }
   return false;
 }
@@ -325,7 +328,10 @@ Finding RuleClassifier::Attack(const Sentence& s, bool sport_article) const {
     }
     if (w <= 0) continue;
     // Trials and sentences are not attacks unless the sentence carries hard evidence of one.
-    if (judicial && !hard_support) continue;
+    if (judicial && !(others & (Bit(Category::kAttackStrong) | Bit(Category::kWeapon) |
+                                Bit(Category::kKill) | Bit(Category::kInjure)))) {
+      continue;
+    }
     if (Hedged(s, t)) continue;
     if (w > best.weight) {
       best.weight = w;
@@ -375,14 +381,16 @@ Finding RuleClassifier::Claim(const Sentence& s, bool title) const {
     } else if (h.category == Category::kAnnounce || h.category == Category::kSpeech) {
       // X يعلن استهداف ... / أعلن الجيش أنه قصف ...: an actor announcing its own attack.
       const bool announce = h.category == Category::kAnnounce;
-      if (negated(t) || denied) continue;
-      const std::int64_t actor = Nearest(s, kActors, t, 6, 6);
+      if (negated(t) || denied || (f.mask[t] & Bit(Category::kAccuse))) continue;
+      // A state announcing its own strike claims it too ("إسرائيل تعلن قصف غزة").
+      const std::int64_t actor = Nearest(s, kActors | Bit(Category::kState), t, 6, 6);
       if (actor < 0) continue;
       const int reach = announce ? 10 : 6;
       for (std::uint32_t u = t + 1; u < s.last && u <= t + reach; ++u) {
         // The announced act is the verb's object ("أعلن استهداف"), not behind a preposition
         // ("تعرضت لهجوم").
-        if (!(f.mask[u] & kAttackTriggers) || f.prep[u]) continue;
+        // A definite noun is a reported event ("أعلنت ... أن الاعتداء حصل"), not the act.
+        if (!(f.mask[u] & kAttackTriggers) || f.prep[u] || f.art[u]) continue;
         if (Hedged(s, u) ||
             AnyIn(s, Bit(Category::kIntercept) | Bit(Category::kPassive) | Bit(Category::kAccuse),
                   t + 1, static_cast<std::int64_t>(u) - 1)) {
@@ -409,12 +417,41 @@ Finding RuleClassifier::Claim(const Sentence& s, bool title) const {
       }
       for (std::uint32_t u = h.last_token + 1; u < s.last && u <= h.last_token + 3; ++u) {
         if (f.mask[u] & (kActors | Bit(Category::kKill))) break;
-        if (!(f.mask[u] & kAttackTriggers) || f.prep[u] || Hedged(s, u)) continue;
+        if (!(f.mask[u] & kAttackTriggers) || (f.mask[u] & Bit(Category::kWeapon)) || f.prep[u] ||
+            Hedged(s, u)) {
+          continue;
+        }
         const double w = title ? weights_.claim_subject_title : weights_.claim_subject_text;
         consider(w, "claim.group_subject", t, h.last_token, u, u);
         break;
       }
     }
+  }
+  // Verb first: "قصفت المقاومة الفلسطينية تل أبيب", "فجرت كتيبة جنين عبوة": an attack verb
+  // opening the sentence with a named group as its subject.
+  if (s.last > s.first + 1 && !denied) {
+    const std::uint32_t t = s.first;
+    const std::uint32_t g = t + 1;
+    if ((f.mask[t] & kAttackTriggers) && !f.art[t] && !f.prep[t] && !Hedged(s, t) &&
+        (f.mask[g] & (Bit(Category::kGroup) | Bit(Category::kGroupHead))) && !f.prep[g]) {
+      consider(weights_.claim_subject_text, "claim.group_subject", g, g, t, t);
+    }
+  }
+  // A group's spokesman quoted in a news flash: "متحدث باسم الحوثيين: الهجوم ... استهدف".
+  for (std::uint32_t t = s.first; t < s.last && t < s.first + 8; ++t) {
+    const std::string_view codes = f.norm.codes;
+    std::size_t k = f.tokens[t].end;
+    while (k < codes.size() && codes[k] == ' ') ++k;
+    if (k >= codes.size() || codes[k] != ':') continue;
+    if (!AnyIn(s, Bit(Category::kGroup), s.first, t) || denied) break;
+    for (std::uint32_t u = t + 1; u < s.last && u <= t + 8; ++u) {
+      if ((f.mask[u] & kAttackTriggers) && !Hedged(s, u) &&
+          !AnyIn(s, Bit(Category::kAccuse) | Bit(Category::kPassive), t + 1, u)) {
+        consider(weights_.claim_speech, "claim.group_spokesman", t, t, u, u);
+        break;
+      }
+    }
+    break;
   }
   return best;
 }
