@@ -1,5 +1,6 @@
 #include "daemon/kafka_publisher.h"
 
+#include <fmt/format.h>
 #include <librdkafka/rdkafka.h>
 #include <spdlog/spdlog.h>
 
@@ -120,7 +121,15 @@ class KafkaSink : public Sink {
 
   bool Send(const OutboxEntry& entry) override {
     const OutgoingMessage& m = entry.message;
-    std::vector<rd_kafka_vu_t> vus(5 + m.headers.size());
+    // Headers as our own list (VTYPE_HEADERS), not one VTYPE_HEADER per header: librdkafka
+    // 2.0.2 frees the latter twice when produceva() fails after creating the message (its issue
+    // #4627; seen here when a topic went into an error state). Our list stays ours on failure.
+    rd_kafka_headers_t* headers = rd_kafka_headers_new(m.headers.size());
+    for (const auto& [name, value] : m.headers) {
+      rd_kafka_header_add(headers, name.data(), static_cast<ssize_t>(name.size()), value.data(),
+                          static_cast<ssize_t>(value.size()));
+    }
+    rd_kafka_vu_t vus[6];
     vus[0].vtype = RD_KAFKA_VTYPE_TOPIC;
     vus[0].u.cstr = m.topic.c_str();
     vus[1].vtype = RD_KAFKA_VTYPE_KEY;
@@ -132,16 +141,12 @@ class KafkaSink : public Sink {
     vus[4].vtype = RD_KAFKA_VTYPE_OPAQUE;
     // The seq travels as the message opaque and comes back in the delivery report.
     vus[4].u.ptr = reinterpret_cast<void*>(static_cast<std::intptr_t>(entry.seq));
-    for (std::size_t i = 0; i < m.headers.size(); ++i) {
-      rd_kafka_vu_t& vu = vus[5 + i];
-      vu.vtype = RD_KAFKA_VTYPE_HEADER;
-      vu.u.header.name = m.headers[i].first.c_str();
-      vu.u.header.val = m.headers[i].second.data();
-      vu.u.header.size = static_cast<ssize_t>(m.headers[i].second.size());
-    }
+    vus[5].vtype = RD_KAFKA_VTYPE_HEADERS;
+    vus[5].u.headers = headers;
     std::shared_lock lock(handle_mutex_);
-    rd_kafka_error_t* error = rd_kafka_produceva(rk_, vus.data(), vus.size());
-    if (error == nullptr) return true;
+    rd_kafka_error_t* error = rd_kafka_produceva(rk_, vus, std::size(vus));
+    if (error == nullptr) return true;  // the message owns `headers` now
+    rd_kafka_headers_destroy(headers);
     if (rd_kafka_error_code(error) != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       spdlog::warn("kafka: cannot produce to {}: {}", m.topic, rd_kafka_error_string(error));
     }
@@ -324,6 +329,7 @@ class OutboxPublisher : public Publisher {
 
   void Poll(std::chrono::milliseconds timeout) override {
     sink_->Poll(timeout);
+    LogFailures();
     RemoveDelivered();
     ResendDue();
     CheckSaturation();
@@ -390,8 +396,10 @@ class OutboxPublisher : public Publisher {
     ++stats_.delivery_errors;
     ++it->second.failures;
     const auto backoff = Backoff(it->second.failures);
-    spdlog::warn("kafka: delivery of outbox message {} failed ({}), retry #{} in {} ms", seq,
-                 *error, it->second.failures, backoff.count());
+    // Logged once per Poll, not per message: an outage fails thousands at once.
+    ++failures_unlogged_;
+    last_failure_ = fmt::format("{} (article {}, retry #{} in {} ms)", *error,
+                                it->second.article_id, it->second.failures, backoff.count());
     retry_.emplace(Clock::now() + backoff, seq);
   }
 
@@ -406,6 +414,14 @@ class OutboxPublisher : public Publisher {
     auto it = pending_.find(seq);
     const int failures = it == pending_.end() ? 1 : it->second.failures + (failed ? 1 : 0);
     retry_.emplace(Clock::now() + Backoff(std::max(failures, 1)), seq);
+  }
+
+  void LogFailures() {
+    std::lock_guard lock(mutex_);
+    if (failures_unlogged_ == 0) return;
+    spdlog::warn("kafka: {} deliveries failed, kept in the outbox for a retry; last: {}",
+                 failures_unlogged_, last_failure_);
+    failures_unlogged_ = 0;
   }
 
   // Deletes acknowledged messages from the outbox in one transaction, then reports them.
@@ -523,6 +539,8 @@ class OutboxPublisher : public Publisher {
   std::vector<Delivered> delivered_;  // acknowledged, not yet removed from the outbox
   PublisherStats stats_;
   std::function<void(const std::string&, std::chrono::microseconds)> on_alert_;
+  std::uint64_t failures_unlogged_ = 0;  // failed deliveries since the last log line
+  std::string last_failure_;             // the latest of them, for that line
 
   std::atomic<bool> saturated_logged_{false};
 };

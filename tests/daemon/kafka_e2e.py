@@ -8,7 +8,7 @@ kafka-python, and checked: every article on the right topics with the right key,
 headers, a payload valid against docs/alert.schema.json, none lost, and duplicates (allowed:
 at-least-once) carrying the same ce_id and the same bytes.
 
-  kafka_e2e.py --scenario topics|leader|errors|sigkill --mock BIN --driver BIN --schema FILE
+  kafka_e2e.py --scenario topics|leader|errors|sigkill|fatal --mock BIN --driver BIN --schema FILE
 
 Exit 0: pass; 1: fail; 77: a needed client (kcat, kafka-python, lz4, jsonschema) is missing.
 """
@@ -135,7 +135,10 @@ def start_driver(binary, cluster, outbox, start, count, delay_ms=0, extra=None):
            "--backoff-ms", "200"]
     for name, value in {**TEST_PROPERTIES, **(extra or {})}.items():
         cmd += ["--property", f"{name}={value}"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    # Logs (stderr) go to a file per run: the fatal scenario reads them, a failure prints them.
+    log = open(f"{os.path.dirname(outbox)}/driver-{start}.log", "w", encoding="utf-8")
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True)
+    log.close()
     lines = Lines(proc, "publish_driver")
     first = lines.next()
     check(first and first.startswith("start depth="), f"driver said {first!r}")
@@ -268,8 +271,10 @@ def verify_both(cluster, ids, schema):
 # ---- scenarios ---------------------------------------------------------------------------------
 
 def scenario_topics(args, cluster, workdir, schema):
-    """No faults: 40 articles land on the right topics, keys, headers and payloads."""
-    proc, lines, depth = start_driver(args.driver, cluster, f"{workdir}/outbox.sqlite3", 0, 40)
+    """No faults: 40 articles land on the right topics, keys, headers and payloads. zstd here
+    (the other scenarios run raqib's default, lz4), so both codecs are read back."""
+    proc, lines, depth = start_driver(args.driver, cluster, f"{workdir}/outbox.sqlite3", 0, 40,
+                                      extra={"compression.type": "zstd"})
     check(depth == 0, "fresh outbox not empty")
     stats = finish_driver(proc, lines)
     print("driver:", stats)
@@ -346,8 +351,36 @@ def scenario_sigkill(args, cluster, workdir, schema):
     verify_both(cluster, range(n), schema)
 
 
+def scenario_fatal(args, cluster, workdir, schema):
+    """Errors the idempotent producer cannot recover from: the first producer is fenced when it
+    asks for its producer id, its replacement gets an out-of-order sequence number on its first
+    Produce. raqib replaces the producer each time; the messages a dead one held go back to the
+    outbox and are delivered by the next."""
+    n = 40
+    cluster.command("error InitProducerId 1 90")  # PRODUCER_FENCED: fatal
+    cluster.command("error Produce 1 45")  # OUT_OF_ORDER_SEQUENCE_NUMBER: fatal
+    proc, lines, _ = start_driver(args.driver, cluster, f"{workdir}/outbox.sqlite3", 0, n,
+                                  delay_ms=5)
+    stats = finish_driver(proc, lines)
+    print("driver:", stats)
+    with open(f"{workdir}/driver-0.log", encoding="utf-8", errors="replace") as f:
+        restarts = sum("starting a new producer" in line for line in f)
+    print(f"producer replaced {restarts} times")
+    check(restarts >= 2, "fewer fatal producer errors than injected: scenario not exercised")
+    verify_both(cluster, range(n), schema)
+
+
+def check_logs(workdir):
+    """Message contents never reach the logs (they may be large, and are not log material)."""
+    for name in os.listdir(workdir):
+        if name.endswith(".log"):
+            with open(f"{workdir}/{name}", encoding="utf-8", errors="replace") as f:
+                text = f.read()
+            check('"schema_version"' not in text, f"{name}: a message value was logged")
+
+
 SCENARIOS = {"topics": scenario_topics, "leader": scenario_leader, "errors": scenario_errors,
-             "sigkill": scenario_sigkill}
+             "sigkill": scenario_sigkill, "fatal": scenario_fatal}
 
 
 def main():
@@ -369,10 +402,15 @@ def main():
     try:
         started = time.monotonic()
         SCENARIOS[args.scenario](args, cluster, workdir, schema)
+        check_logs(workdir)
         print(f"PASS {args.scenario} in {time.monotonic() - started:.1f} s")
         return 0
     except Failure as e:
         print(f"FAIL {args.scenario}: {e}")
+        for name in sorted(os.listdir(workdir)):
+            if name.endswith(".log"):
+                with open(f"{workdir}/{name}", encoding="utf-8", errors="replace") as f:
+                    print(f"--- {name} (last 40 lines)\n" + "".join(f.readlines()[-40:]))
         return 1
     finally:
         cluster.close()
