@@ -8,7 +8,7 @@ kafka-python, and checked: every article on the right topics with the right key,
 headers, a payload valid against docs/alert.schema.json, none lost, and duplicates (allowed:
 at-least-once) carrying the same ce_id and the same bytes.
 
-  kafka_e2e.py --scenario topics|leader|errors|sigkill|fatal --mock BIN --driver BIN --schema FILE
+  kafka_e2e.py --scenario topics|leader|errors|sigkill|slow|fatal --mock BIN --driver BIN --schema FILE
 
 Exit 0: pass; 1: fail; 77: a needed client (kcat, kafka-python, lz4, jsonschema) is missing.
 """
@@ -136,7 +136,7 @@ def start_driver(binary, cluster, outbox, start, count, delay_ms=0, extra=None):
     for name, value in {**TEST_PROPERTIES, **(extra or {})}.items():
         cmd += ["--property", f"{name}={value}"]
     # Logs (stderr) go to a file per run: the fatal scenario reads them, a failure prints them.
-    log = open(f"{os.path.dirname(outbox)}/driver-{start}.log", "w", encoding="utf-8")
+    log = open(f"{outbox}-{start}.log", "w", encoding="utf-8")
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True)
     log.close()
     lines = Lines(proc, "publish_driver")
@@ -266,6 +266,7 @@ def verify_both(cluster, ids, schema):
         print(f"{client}: {len(records)} records, {distinct} distinct messages, "
               f"{duplicates} duplicates")
     check(counts["kafka-python"] == counts["kcat"], "kcat and kafka-python read different records")
+    return duplicates
 
 
 # ---- scenarios ---------------------------------------------------------------------------------
@@ -285,7 +286,8 @@ def scenario_topics(args, cluster, workdir, schema):
 
 def scenario_leader(args, cluster, workdir, schema):
     """A broker leading some partitions goes down for 3 s (longer than message.timeout.ms, so
-    deliveries fail back to the outbox), comes back, and a leadership moves mid-stream."""
+    deliveries fail back to the outbox) and comes back; then another answers 200 ms slower
+    for a while, and leaderships move mid-stream."""
     n = 150
     proc, lines, _ = start_driver(args.driver, cluster, f"{workdir}/outbox.sqlite3", 0, n,
                                   delay_ms=20)
@@ -293,7 +295,9 @@ def scenario_leader(args, cluster, workdir, schema):
     cluster.command("down 1")
     time.sleep(3)
     cluster.command("up 1")
+    cluster.command("rtt 2 200")
     lines.until(lambda l: published(l) == 120)
+    cluster.command("rtt 2 0")
     cluster.command(f"leader {TOPICS['article']} 0 3")
     cluster.command(f"leader {TOPICS['attack']} 1 2")
     stats = finish_driver(proc, lines)
@@ -338,6 +342,11 @@ def scenario_sigkill(args, cluster, workdir, schema):
     # Whatever it printed before dying is durable too.
     while (line := lines.next()) is not None:
         last = published(line) if published(line) is not None else last
+    # A copy of the outbox as the killed run left it (the writer is dead, so copying the
+    # database and its WAL is safe), for the duplicate check below.
+    for suffix in ("", "-wal"):
+        if os.path.exists(outbox + suffix):
+            shutil.copyfile(outbox + suffix, f"{workdir}/snapshot.sqlite3{suffix}")
     for b in range(1, cluster.brokers + 1):
         cluster.command(f"up {b}")
     print(f"killed after article {last}")
@@ -348,6 +357,36 @@ def scenario_sigkill(args, cluster, workdir, schema):
     stats = finish_driver(proc, lines)
     print("driver after restart:", stats)
     check(stats["retried"] >= depth, f"restart re-sent {stats['retried']} of {depth}")
+    verify_both(cluster, range(n), schema)
+
+    # A crash after Kafka acknowledged messages but before their removal reached the disk
+    # leaves exactly such an outbox: starting on the snapshot re-sends what is already
+    # delivered. Those duplicates must be byte-identical with the same ce_id.
+    proc, lines, again = start_driver(args.driver, cluster, f"{workdir}/snapshot.sqlite3", 0, 0)
+    check(again == depth, f"snapshot holds {again} messages, the outbox held {depth}")
+    finish_driver(proc, lines)
+    duplicates = verify_both(cluster, range(n), schema)
+    check(duplicates >= depth, f"expected at least {depth} duplicates, read {duplicates}")
+
+
+def scenario_slow(args, cluster, workdir, schema):
+    """Every broker answers 2.5 s late for a while, longer than request.timeout.ms (1 s here):
+    requests the brokers did write time out on the producer side and are sent again. The mock
+    does not de-duplicate idempotent producers, so its log then holds real duplicates, which
+    must carry the same ce_id and bytes."""
+    n = 80
+    proc, lines, _ = start_driver(args.driver, cluster, f"{workdir}/outbox.sqlite3", 0, n,
+                                  delay_ms=10, extra={"request.timeout.ms": "1000"})
+    lines.until(lambda l: published(l) == 20)
+    for b in range(1, cluster.brokers + 1):
+        cluster.command(f"rtt {b} 2500")
+    lines.until(lambda l: published(l) == 50)
+    time.sleep(2)
+    for b in range(1, cluster.brokers + 1):
+        cluster.command(f"rtt {b} 0")
+    stats = finish_driver(proc, lines)
+    print("driver:", stats)
+    check(stats["delivery_errors"] > 0, "no delivery timed out: the scenario did not happen")
     verify_both(cluster, range(n), schema)
 
 
@@ -363,7 +402,7 @@ def scenario_fatal(args, cluster, workdir, schema):
                                   delay_ms=5)
     stats = finish_driver(proc, lines)
     print("driver:", stats)
-    with open(f"{workdir}/driver-0.log", encoding="utf-8", errors="replace") as f:
+    with open(f"{workdir}/outbox.sqlite3-0.log", encoding="utf-8", errors="replace") as f:
         restarts = sum("starting a new producer" in line for line in f)
     print(f"producer replaced {restarts} times")
     check(restarts >= 2, "fewer fatal producer errors than injected: scenario not exercised")
@@ -380,7 +419,7 @@ def check_logs(workdir):
 
 
 SCENARIOS = {"topics": scenario_topics, "leader": scenario_leader, "errors": scenario_errors,
-             "sigkill": scenario_sigkill, "fatal": scenario_fatal}
+             "sigkill": scenario_sigkill, "slow": scenario_slow, "fatal": scenario_fatal}
 
 
 def main():
