@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -16,7 +18,7 @@ namespace raqib::feeds {
 namespace {
 
 // Detection looks at the start of the document only: enough text to be sure, bounded cost.
-constexpr std::size_t kDetectBytes = 256 * 1024;
+constexpr std::size_t kDetectBytes = 64 * 1024;
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -161,8 +163,9 @@ std::string Detect(std::string_view bytes) {
     if (auto arabic = PickArabic(sample)) return *arabic;
   }
   UErrorCode status = U_ZERO_ERROR;
-  std::unique_ptr<UCharsetDetector, DetectorCloser> det(ucsdet_open(&status));
-  if (U_FAILURE(status)) return "windows-1252";
+  // Opening a detector builds all its recognisers: keep one per thread.
+  thread_local std::unique_ptr<UCharsetDetector, DetectorCloser> det(ucsdet_open(&status));
+  if (!det) return "windows-1252";
   ucsdet_enableInputFilter(det.get(), true);  // skip <markup>: judge the text
   ucsdet_setText(det.get(), sample.data(), static_cast<int32_t>(sample.size()), &status);
   int32_t count = 0;
@@ -191,6 +194,14 @@ void CountUtf8(std::string_view bytes, std::size_t& multibyte, std::size_t& inva
   invalid = 0;
   std::size_t i = 0;
   while (i < bytes.size()) {
+    // Markup is mostly ASCII: skip it eight bytes at a time.
+    while (i + 8 <= bytes.size()) {
+      std::uint64_t word;
+      std::memcpy(&word, bytes.data() + i, 8);
+      if (word & 0x8080808080808080ull) break;
+      i += 8;
+    }
+    if (i >= bytes.size()) break;
     const auto c = static_cast<unsigned char>(bytes[i]);
     if (c < 0x80) {
       ++i;
@@ -285,13 +296,9 @@ std::string CharsetFromXmlDeclaration(std::string_view bytes) {
 }
 
 bool IsValidUtf8(std::string_view bytes) {
-  // Pure ASCII prefix fast path: most feeds are largely ASCII markup.
-  std::size_t i = 0;
-  while (i < bytes.size() && static_cast<unsigned char>(bytes[i]) < 0x80) ++i;
-  if (i == bytes.size()) return true;
   std::size_t multibyte = 0;
   std::size_t invalid = 0;
-  CountUtf8(bytes.substr(i), multibyte, invalid);
+  CountUtf8(bytes, multibyte, invalid);
   return invalid == 0;
 }
 
@@ -338,11 +345,16 @@ bool ConvertToUtf8(std::string_view bytes, std::string_view charset, std::string
 
 DecodedText DecodeToUtf8(std::string_view bytes, std::string_view content_type) {
   DecodedText result;
+  std::optional<bool> whole_valid_utf8;  // known once counted, for `bytes` itself
   auto convert = [&](std::string_view body, const std::string& charset, const char* source) {
     if (IsUtf8Name(charset)) {
       result.encoding = "UTF-8";
       result.source = source;
-      if (IsValidUtf8(body)) {
+      const bool valid =
+          (body.data() == bytes.data() && body.size() == bytes.size() && whole_valid_utf8)
+              ? *whole_valid_utf8
+              : IsValidUtf8(body);
+      if (valid) {
         result.utf8.assign(body);
         return true;
       }
@@ -382,6 +394,7 @@ DecodedText DecodeToUtf8(std::string_view bytes, std::string_view content_type) 
   std::size_t invalid = 0;
   CountUtf8(bytes, multibyte, invalid);
   const bool valid_utf8 = invalid == 0;
+  whole_valid_utf8 = valid_utf8;
   // A few bad bytes among more good sequences is damaged UTF-8, not another charset: text in a
   // legacy code page almost never forms a valid multi-byte sequence by chance.
   const bool mostly_utf8 = multibyte >= 2 && invalid * 2 <= multibyte;

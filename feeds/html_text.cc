@@ -2,11 +2,39 @@
 
 #include <gumbo.h>
 
+#include <algorithm>
+#include <cstddef>
+#include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
 namespace raqib::feeds {
 namespace {
+
+// What windows-1252 puts at 0x80-0x9F (0: nothing).
+constexpr char16_t kWindows1252[32] = {
+    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
+
+void AppendUtf8(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
 
 // Builds the text with at most one pending separator between two runs of visible text: the
 // strongest one asked for wins, leading and trailing ones are dropped.
@@ -72,10 +100,6 @@ class TextBuilder {
     if (c == 0xC2 && i + 1 < text.size()) {
       const auto next = static_cast<unsigned char>(text[i + 1]);
       if (next >= 0x80 && next <= 0x9F) {
-        static constexpr char16_t kWindows1252[32] = {
-            0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-            0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-            0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
         const char16_t mapped = kWindows1252[next - 0x80];
         i += 2;
         if (mapped == 0) return;
@@ -200,21 +224,338 @@ std::string ExtractText(const GumboNode* root) {
   return builder.Take();
 }
 
+// A bump allocator for one gumbo parse of a small fragment: gumbo makes many small
+// allocations and frees them all at the end, and malloc/free were most of its cost. Only used
+// below kArenaMaxInput, so its size stays a small multiple of that.
+class Arena {
+ public:
+  static constexpr std::size_t kArenaMaxInput = 64 * 1024;
+
+  static void* Allocate(void* self, std::size_t size) {
+    return static_cast<Arena*>(self)->Take(size);
+  }
+  static void Deallocate(void*, void*) {}
+
+  // Frees every block but the first, which is kept for the next parse.
+  void Reset() {
+    if (blocks_.size() > 1) blocks_.resize(1);
+    used_ = 0;
+  }
+
+ private:
+  static constexpr std::size_t kBlockSize = 256 * 1024;
+
+  void* Take(std::size_t size) {
+    size = (size + 15) & ~std::size_t{15};
+    if (blocks_.empty() || used_ + size > capacity_) {
+      const std::size_t capacity = std::max(size, kBlockSize);
+      if (blocks_.size() == 1 && used_ == 0 && capacity <= capacity_) {
+        // the kept first block is free and big enough
+      } else {
+        blocks_.emplace_back(new std::max_align_t[capacity / sizeof(std::max_align_t) + 1]);
+        capacity_ = capacity;
+      }
+      used_ = 0;
+    }
+    void* out = reinterpret_cast<char*>(blocks_.back().get()) + used_;
+    used_ += size;
+    return out;
+  }
+
+  std::vector<std::unique_ptr<std::max_align_t[]>> blocks_;
+  std::size_t capacity_ = 0;
+  std::size_t used_ = 0;
+};
+
+// True when '&' never starts a character reference: then the text needs no HTML parser.
+bool HasReference(std::string_view text) {
+  for (std::size_t i = text.find('&'); i != std::string_view::npos; i = text.find('&', i + 1)) {
+    if (i + 1 < text.size()) {
+      const char next = text[i + 1];
+      if (next == '#' || (next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z')) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+bool IsHtmlSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+bool IsAsciiAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+// Elements whose contents or placement the HTML5 tree builder treats specially (raw text,
+// foster parenting of text out of tables, foreign content, the document's own elements): their
+// presence sends the fragment to gumbo. (<pre> is read like a block: its spacing collapses.)
+bool NeedsTreeBuilder(GumboTag tag) {
+  switch (tag) {
+    case GUMBO_TAG_SCRIPT:
+    case GUMBO_TAG_STYLE:
+    case GUMBO_TAG_TEMPLATE:
+    case GUMBO_TAG_TEXTAREA:
+    case GUMBO_TAG_TITLE:
+    case GUMBO_TAG_XMP:
+    case GUMBO_TAG_IFRAME:
+    case GUMBO_TAG_NOEMBED:
+    case GUMBO_TAG_NOFRAMES:
+    case GUMBO_TAG_NOSCRIPT:
+    case GUMBO_TAG_PLAINTEXT:
+    case GUMBO_TAG_SVG:
+    case GUMBO_TAG_MATH:
+    case GUMBO_TAG_SELECT:
+    case GUMBO_TAG_OPTION:
+    case GUMBO_TAG_OPTGROUP:
+    case GUMBO_TAG_TABLE:
+    case GUMBO_TAG_CAPTION:
+    case GUMBO_TAG_COLGROUP:
+    case GUMBO_TAG_COL:
+    case GUMBO_TAG_TBODY:
+    case GUMBO_TAG_THEAD:
+    case GUMBO_TAG_TFOOT:
+    case GUMBO_TAG_TR:
+    case GUMBO_TAG_TD:
+    case GUMBO_TAG_TH:
+    case GUMBO_TAG_HTML:
+    case GUMBO_TAG_HEAD:
+    case GUMBO_TAG_BODY:
+    case GUMBO_TAG_FRAMESET:
+    case GUMBO_TAG_FRAME:
+    case GUMBO_TAG_IMAGE: return true;
+    default: return false;
+  }
+}
+
+// The common case without gumbo: text, ordinary tags with well-formed attributes, simple
+// comments, numeric references and the commonest named ones. Anything else returns nullopt
+// and gumbo decides. Where this one answers, its characters are gumbo's; only the spacing may
+// differ (a stray end tag of a block element, which gumbo ignores, still separates here; <pre>
+// collapses). The fuzz target checks exactly that.
+std::optional<std::string> SimpleHtmlToText(std::string_view html) {
+  TextBuilder builder;
+  std::size_t text_start = 0;
+  std::size_t i = 0;
+  std::string decoded;
+  const auto flush_text = [&](std::size_t end) {
+    if (end > text_start) builder.AppendText(html.substr(text_start, end - text_start), false);
+  };
+  while (i < html.size()) {
+    const char c = html[i];
+    if (c == '&') {
+      flush_text(i);
+      std::size_t j = i + 1;
+      decoded.clear();
+      if (j < html.size() && html[j] == '#') {
+        ++j;
+        const bool hex = j < html.size() && (html[j] == 'x' || html[j] == 'X');
+        if (hex) ++j;
+        char32_t value = 0;
+        std::size_t digits = 0;
+        while (j < html.size() && digits < 7) {
+          const char d = html[j];
+          int v = -1;
+          if (d >= '0' && d <= '9')
+            v = d - '0';
+          else if (hex && d >= 'a' && d <= 'f')
+            v = d - 'a' + 10;
+          else if (hex && d >= 'A' && d <= 'F')
+            v = d - 'A' + 10;
+          if (v < 0) break;
+          value = value * (hex ? 16 : 10) + static_cast<char32_t>(v);
+          ++digits;
+          ++j;
+        }
+        const bool plain = (value >= 0x20 && value < 0x7F) || (value >= 0xA0 && value < 0xD800) ||
+                           (value >= 0xE000 && value < 0xFDD0) ||
+                           (value > 0xFDEF && value < 0xFFFE) ||
+                           (value >= 0x10000 && value <= 0x10FFFF && (value & 0xFFFE) != 0xFFFE);
+        if (digits == 0 || j >= html.size() || html[j] != ';' || !plain) return std::nullopt;
+        AppendUtf8(decoded, value);
+        i = j + 1;
+      } else if (j < html.size() && (IsAsciiAlpha(html[j]) || (html[j] >= '0' && html[j] <= '9'))) {
+        struct Named {
+          std::string_view name;
+          std::string_view text;
+        };
+        static constexpr Named kNamed[] = {
+            {"amp;", "&"},    {"lt;", "<"},          {"gt;", ">"},     {"quot;", "\""},
+            {"apos;", "'"},   {"nbsp;", "\xC2\xA0"}, {"hellip;", "…"}, {"mdash;", "—"},
+            {"ndash;", "–"},  {"rsquo;", "’"},       {"lsquo;", "‘"},  {"rdquo;", "”"},
+            {"ldquo;", "“"},  {"laquo;", "«"},       {"raquo;", "»"},  {"copy;", "©"},
+            {"reg;", "®"},    {"eacute;", "é"},      {"egrave;", "è"}, {"agrave;", "à"},
+            {"middot;", "·"}, {"bull;", "•"},        {"trade;", "™"},  {"deg;", "°"},
+        };
+        const std::string_view rest = html.substr(j);
+        const Named* found = nullptr;
+        for (const Named& named : kNamed) {
+          if (rest.starts_with(named.name)) found = &named;
+        }
+        if (found == nullptr) return std::nullopt;
+        decoded.assign(found->text);
+        i = j + found->name.size();
+      } else {
+        decoded.push_back('&');  // a bare ampersand is text
+        i = j;
+      }
+      builder.AppendText(decoded, false);
+      text_start = i;
+      continue;
+    }
+    if (c != '<') {
+      ++i;
+      continue;
+    }
+    // '<': a tag, a comment, or text.
+    if (i + 1 >= html.size()) return std::nullopt;
+    const char next = html[i + 1];
+    if (next == '!') {
+      if (html.compare(i, 4, "<!--") != 0) return std::nullopt;
+      const std::size_t body = i + 4;
+      if (html.compare(body, 1, ">") == 0 || html.compare(body, 2, "->") == 0) return std::nullopt;
+      const std::size_t end = html.find("-->", body);
+      if (end == std::string_view::npos) return std::nullopt;
+      const std::string_view comment = html.substr(body, end - body);
+      if (comment.find("--!") != std::string_view::npos || comment.ends_with("-")) {
+        return std::nullopt;
+      }
+      flush_text(i);
+      i = end + 3;
+      text_start = i;
+      continue;
+    }
+    const bool end_tag = next == '/';
+    std::size_t j = i + (end_tag ? 2 : 1);
+    if (j >= html.size() || !IsAsciiAlpha(html[j])) {
+      if (end_tag || next == '?') return std::nullopt;
+      ++i;  // "<" before anything but a letter, '/', '!' or '?' is text
+      continue;
+    }
+    flush_text(i);
+    const std::size_t name_start = j;
+    while (j < html.size() && !IsHtmlSpace(html[j]) && html[j] != '/' && html[j] != '>') {
+      if (html[j] == '<' || html[j] == '\0' || html[j] == '"' || html[j] == '\'')
+        return std::nullopt;
+      ++j;
+    }
+    const std::string_view name = html.substr(name_start, j - name_start);
+    if (name.size() > 16) return std::nullopt;
+    char lower[17];
+    for (std::size_t k = 0; k < name.size(); ++k) {
+      lower[k] = (name[k] >= 'A' && name[k] <= 'Z') ? static_cast<char>(name[k] + 32) : name[k];
+    }
+    const GumboTag tag = gumbo_tagn_enum(lower, static_cast<unsigned>(name.size()));
+    if (NeedsTreeBuilder(tag)) return std::nullopt;
+    // Attributes: names, then optional values, quoted or not, up to the closing '>'.
+    while (true) {
+      while (j < html.size() && (IsHtmlSpace(html[j]) || html[j] == '/')) ++j;
+      if (j >= html.size()) return std::nullopt;
+      if (html[j] == '>') break;
+      if (end_tag) return std::nullopt;  // attributes on an end tag: leave it to gumbo
+      if (html[j] == '=') return std::nullopt;
+      while (j < html.size() && !IsHtmlSpace(html[j]) && html[j] != '/' && html[j] != '>' &&
+             html[j] != '=') {
+        if (html[j] == '"' || html[j] == '\'' || html[j] == '<' || html[j] == '\0') {
+          return std::nullopt;
+        }
+        ++j;
+      }
+      while (j < html.size() && IsHtmlSpace(html[j])) ++j;
+      if (j < html.size() && html[j] == '=') {
+        ++j;
+        while (j < html.size() && IsHtmlSpace(html[j])) ++j;
+        if (j >= html.size()) return std::nullopt;
+        if (html[j] == '"' || html[j] == '\'') {
+          const std::size_t close = html.find(html[j], j + 1);
+          if (close == std::string_view::npos) return std::nullopt;
+          j = close + 1;
+          if (j < html.size() && !IsHtmlSpace(html[j]) && html[j] != '/' && html[j] != '>') {
+            return std::nullopt;
+          }
+        } else {
+          if (html[j] == '>') return std::nullopt;
+          while (j < html.size() && !IsHtmlSpace(html[j]) && html[j] != '>') {
+            if (html[j] == '\0') return std::nullopt;
+            ++j;
+          }
+        }
+      }
+    }
+    builder.RequestBreak(BreakFor(tag));
+    i = j + 1;
+    text_start = i;
+  }
+  flush_text(html.size());
+  return builder.Take();
+}
+
+// Characters that are not text: C0 controls but white space, DEL, noncharacters. gumbo turns
+// them into U+FFFD and the direct path would drop them, and a NUL could join the bytes around
+// it into markup, so both paths read the input without them. C1 controls become the
+// windows-1252 punctuation they stand for (feeds write &#146; for ’), as HTML5 does for
+// references. Returns `html`, or `storage` holding the cleaned copy.
+std::string_view WithoutControls(std::string_view html, std::string& storage) {
+  const auto bad_at = [html](std::size_t i) -> int {  // bytes to replace at i, 0 if none
+    const auto c = static_cast<unsigned char>(html[i]);
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f') || c == 0x7F) return 1;
+    if (i + 1 < html.size()) {
+      const auto c1 = static_cast<unsigned char>(html[i + 1]);
+      if (c == 0xC2 && c1 >= 0x80 && c1 <= 0x9F) return 2;
+      if (i + 2 < html.size() && c == 0xEF) {
+        const auto c2 = static_cast<unsigned char>(html[i + 2]);
+        if ((c1 == 0xB7 && c2 >= 0x90 && c2 <= 0xAF) || (c1 == 0xBF && c2 >= 0xBE)) return 3;
+      }
+    }
+    return 0;
+  };
+  std::size_t first = 0;
+  while (first < html.size() && bad_at(first) == 0) ++first;
+  if (first == html.size()) return html;
+  storage.assign(html.substr(0, first));
+  for (std::size_t i = first; i < html.size();) {
+    const int bad = bad_at(i);
+    if (bad == 0) {
+      storage.push_back(html[i++]);
+      continue;
+    }
+    if (bad == 2) {
+      const char16_t mapped = kWindows1252[static_cast<unsigned char>(html[i + 1]) - 0x80];
+      if (mapped != 0) AppendUtf8(storage, mapped);
+    }
+    i += static_cast<std::size_t>(bad);
+  }
+  return storage;
+}
+
 }  // namespace
 
 std::string HtmlToText(std::string_view html) {
   if (html.size() > kMaxHtmlBytes) html = html.substr(0, kMaxHtmlBytes);
-  if (html.find_first_of("<&") == std::string_view::npos) {
+  std::string cleaned;
+  html = WithoutControls(html, cleaned);
+  if (html.find('<') == std::string_view::npos && !HasReference(html)) {
     TextBuilder builder;
     builder.AppendText(html, false);
     return builder.Take();
   }
+  if (std::optional<std::string> simple = SimpleHtmlToText(html)) return std::move(*simple);
+  return HtmlToTextWithGumbo(html);
+}
+
+std::string HtmlToTextWithGumbo(std::string_view html) {
+  if (html.size() > kMaxHtmlBytes) html = html.substr(0, kMaxHtmlBytes);
+  std::string cleaned;
+  html = WithoutControls(html, cleaned);
   GumboOptions options = kGumboDefaultOptions;
   options.max_errors = 0;  // we do not report HTML errors: do not collect them
+  thread_local Arena arena;
+  const bool use_arena = html.size() <= Arena::kArenaMaxInput;
+  if (use_arena) {
+    options.allocator = &Arena::Allocate;
+    options.deallocator = &Arena::Deallocate;
+    options.userdata = &arena;
+  }
   GumboOutput* output = gumbo_parse_with_options(&options, html.data(), html.size());
-  if (output == nullptr) return CollapseSpace(html);
-  std::string text = ExtractText(output->document);
-  gumbo_destroy_output(&options, output);
+  std::string text = output != nullptr ? ExtractText(output->document) : CollapseSpace(html);
+  if (output != nullptr) gumbo_destroy_output(&options, output);
+  if (use_arena) arena.Reset();
   return text;
 }
 

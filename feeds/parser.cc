@@ -47,11 +47,15 @@ enum class Ns {
   kOther
 };
 
+char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+// Element names compare without case (ASCII only, no locale: this runs for every element).
 bool IEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
+  }
+  return true;
 }
 
 std::string_view Trim(std::string_view s) {
@@ -827,13 +831,15 @@ bool IsNameChar(char c) {
 // one (the HTML decoding of text fields still turns &nbsp; and friends into characters). A
 // DOCTYPE may define entities, so a document with one is given the benefit of the doubt.
 std::optional<ParseIssue> FindUndefinedEntity(std::string_view doc) {
-  const std::size_t root = doc.find('<');
-  if (root != std::string_view::npos && doc.find("<!DOCTYPE", root) != std::string_view::npos &&
-      doc.find("<!DOCTYPE", root) < 4096) {
-    return std::nullopt;
-  }
+  if (doc.substr(0, 4096).find("<!DOCTYPE") != std::string_view::npos) return std::nullopt;
+  const auto next_special = [doc](std::size_t from) {
+    for (std::size_t k = from; k < doc.size(); ++k) {
+      if (doc[k] == '&' || doc[k] == '<') return k;
+    }
+    return std::string_view::npos;
+  };
   std::size_t i = 0;
-  while ((i = doc.find_first_of("&<", i)) != std::string_view::npos) {
+  while ((i = next_special(i)) != std::string_view::npos) {
     if (doc[i] == '<') {
       // Skip CDATA sections and comments, where '&' is just a character.
       if (doc.compare(i, 9, "<![CDATA[") == 0) {

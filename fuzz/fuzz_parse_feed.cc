@@ -2,6 +2,7 @@
 // crashing, hanging or growing without bound. Seeds: ../shared/data/feeds (scripts/fuzz.sh).
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "feeds/charset.h"
@@ -41,6 +42,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!raqib::feeds::IsValidUtf8(decoded.utf8)) __builtin_trap();
   const std::string text = raqib::feeds::HtmlToText(decoded.utf8);
   if (!raqib::feeds::IsValidUtf8(text)) __builtin_trap();
+  // The direct HTML path must give gumbo's characters; only white space may differ.
+  const auto visible = [](std::string_view s) {
+    std::string out;
+    for (char c : s) {
+      if (c != ' ' && c != '\n') out.push_back(c);
+    }
+    return out;
+  };
+  if (visible(text) != visible(raqib::feeds::HtmlToTextWithGumbo(decoded.utf8))) __builtin_trap();
   (void)raqib::feeds::ParseDate(bytes.substr(0, 128));
   return 0;
 }
