@@ -22,7 +22,8 @@ constexpr std::array<const char*, kCategoryCount> kCategoryNames = {
     "security",      "economy",      "place",
     "place_head",    "number",       "person",
     "passive",       "claim_object", "judicial",
-    "continuation",  "direction",    "occurred"};
+    "continuation",  "direction",    "occurred",
+    "justify"};
 static_assert(kCategoryNames.back() != nullptr, "a category has no name");
 
 // Proclitic chains stripped before a stem is looked up: conjunction (و ف), preposition

@@ -62,6 +62,7 @@ enum class Category : std::uint8_t {
   kContinuation,  // لا يزال، ما زال: "still", cancels the negation inside it
   kDirection,  // شمال، قرب: ends a place name ("بلدة الزهراء شمال حلب")
   kOccurred,   // وقع، نفذ، منفذي، أسفر: an event that took place
+  kJustify,    // ردا على، انتقاما، تضامنا: a group justifying its attack
   kCount
 };
 inline constexpr int kCategoryCount = static_cast<int>(Category::kCount);

@@ -45,6 +45,8 @@ struct Weights {
   double statement_speech = 0.7;
   double statement_context = 0.55;
   double statement_title_colon = 0.7;
+  double statement_carried = 0.65;
+  double statement_claim_message = 0.6;
   double sport_article_hits = 3;
 };
 
@@ -71,6 +73,8 @@ std::expected<Weights, std::string> LoadWeights(const std::filesystem::path& fil
       {"statement_speech", &Weights::statement_speech},
       {"statement_context", &Weights::statement_context},
       {"statement_title_colon", &Weights::statement_title_colon},
+      {"statement_carried", &Weights::statement_carried},
+      {"statement_claim_message", &Weights::statement_claim_message},
       {"sport_article_hits", &Weights::sport_article_hits},
   };
   std::ifstream in(file);
@@ -482,9 +486,11 @@ Finding RuleClassifier::Statement(const Sentence& s, bool security_context,
     }
     if (speaker < 0) continue;
     const std::int64_t private_speaker = Nearest(s, Bit(Category::kNonOfficial), v, 5, 7);
-    if (private_speaker >= 0 && std::abs(private_speaker - static_cast<std::int64_t>(v)) <=
+    if (private_speaker >= 0 && std::abs(private_speaker - static_cast<std::int64_t>(v)) <
                                     std::abs(speaker - static_cast<std::int64_t>(v))) {
-      continue;
+      // The sentence reports a private person's words; officials inside them are quoted,
+      // not speaking ("قال الخبير إن الوزير رفض ...").
+      return best;
     }
     const bool condemn = f.mask[v] & Bit(Category::kCondemn);
     double w = !topic    ? weights_.statement_context
@@ -690,15 +696,38 @@ Classification RuleClassifier::ClassifyImpl(const Article& article) const {
     if (s.f->field == Field::kTitle && Any(s, kSecurityTopic)) title_security = true;
   }
   const bool security_context = title_security || security_hits >= 3;
-  for (const Sentence& s : sentences) {
+  std::int64_t last_statement = -1;
+  for (std::size_t i = 0; i < sentences.size(); ++i) {
+    const Sentence& s = sentences[i];
     const bool title = s.f->field == Field::kTitle;
     Finding per_type[3] = {Attack(s, sport_article), Claim(s, title), {}};
     const std::uint32_t claim_token =
         per_type[1].weight > 0 ? per_type[1].triggers.front().first : UINT32_MAX;
-    // A claim of responsibility alone is a claim; the statement must come from elsewhere.
+    // A claim of responsibility alone is a claim; the statement must come from elsewhere in
+    // the article, or from threats and justifications that follow the claim ("... ردا على",
+    // "وستواصل عملياتها").
     if (claim_token == UINT32_MAX) {
       per_type[2] = Statement(s, security_context, sport_article);
+    } else if (Any(s, kSpeechActs) &&
+               AnyIn(s, Bit(Category::kThreat) | Bit(Category::kJustify) | Bit(Category::kFuture),
+                     claim_token + 1, s.last)) {
+      per_type[2].weight = weights_.statement_claim_message;
+      per_type[2].rule = "statement.claim_with_message";
+      per_type[2].triggers = per_type[1].triggers;
     }
+    // "وأضاف: ..." right after an official's statement: the same speaker goes on.
+    if (per_type[2].weight == 0 && last_statement >= 0 && i - last_statement <= 2 &&
+        sentences[last_statement].f == s.f && !sport_article) {
+      const std::uint32_t v = s.first;
+      if ((s.f->mask[v] &
+           (Bit(Category::kSpeech) | Bit(Category::kWarn) | Bit(Category::kCondemn))) &&
+          !AnyIn(s, Bit(Category::kNonOfficial), v, v + 4) && Any(s, kSecurityTopic)) {
+        per_type[2].weight = weights_.statement_carried;
+        per_type[2].rule = "statement.same_speaker";
+        per_type[2].triggers = {{v, v}};
+      }
+    }
+    if (per_type[2].weight >= thresholds_.statement) last_statement = static_cast<std::int64_t>(i);
     for (int k = 0; k < 3; ++k) {
       if (per_type[k].weight <= 0) continue;
       best[k] = std::max(best[k], per_type[k].weight);
