@@ -154,6 +154,10 @@ bool IsFileUrl(std::string_view url) {
   return url.size() >= 7 && EqualsIgnoreCase(url.substr(0, 7), "file://");
 }
 
+// Response headers above this, over a whole redirect chain, end the transfer as kTooLarge:
+// real feeds send a few KiB at most.
+constexpr std::size_t kMaxHeaderBytes = 256 * 1024;
+
 // One transfer in flight: the easy handle and everything its callbacks fill in.
 struct Transfer {
   FetchRequest request;
@@ -175,6 +179,9 @@ struct Transfer {
   std::string cache_control;
   // Statuses of the responses seen so far, redirects included.
   std::vector<long> chain;
+  // Header bytes over the whole chain, capped so endless headers cannot grow memory.
+  std::size_t header_bytes = 0;
+  bool headers_too_large = false;
 
   ~Transfer() {
     if (easy != nullptr) curl_easy_cleanup(easy);
@@ -198,6 +205,11 @@ std::size_t WriteCallback(char* data, std::size_t size, std::size_t count, void*
 std::size_t HeaderCallback(char* data, std::size_t size, std::size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
   const std::size_t n = size * count;
+  transfer->header_bytes += n;
+  if (transfer->header_bytes > kMaxHeaderBytes) {
+    transfer->headers_too_large = true;
+    return 0;  // aborts the transfer (CURLE_WRITE_ERROR)
+  }
   const std::string_view line = Trim(std::string_view(data, n));
   if (line.starts_with("HTTP/")) {
     // A new response (after a redirect or a 1xx): forget the previous one's headers.
@@ -447,6 +459,10 @@ class CurlFetcher final : public Fetcher {
         result.error = FetchErrorKind::kTooLarge;
         result.error_message =
             "body larger than " + std::to_string(t.max_body) + " bytes (after decompression)";
+      } else if (t.headers_too_large) {
+        result.error = FetchErrorKind::kTooLarge;
+        result.error_message =
+            "response headers larger than " + std::to_string(kMaxHeaderBytes) + " bytes";
       } else {
         result.error = ClassifyCurlError(code, file);
         result.error_message =

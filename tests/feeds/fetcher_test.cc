@@ -477,7 +477,8 @@ TEST_CASE("feeds::Fetcher treats a truncated body as an error") {
   SECTION("chunked without the last chunk") {
     const FetchResult result = Fetch(server.Url("/short-chunked"));
     CHECK_FALSE(result.ok());
-    CHECK_FALSE(result.error_message.empty());
+    CHECK(result.error == FetchErrorKind::kOther);
+    CHECK(result.error_message.find("truncated") != std::string::npos);
     CHECK(result.body.empty());
   }
 }
@@ -498,6 +499,19 @@ TEST_CASE("feeds::Fetcher survives garbage and silent hang-ups") {
     CHECK(result.error == FetchErrorKind::kOther);
     CHECK_FALSE(result.error_message.empty());
   }
+}
+
+TEST_CASE("feeds::Fetcher stops endless response headers with kTooLarge") {
+  HttpTestServer server;
+  server.RawRoute("/headers", [](const HttpRequest&, RawConnection& connection) {
+    if (!connection.Send("HTTP/1.1 200 OK\r\n")) return;
+    const std::string line = "X-Padding: " + std::string(100, 'p') + "\r\n";
+    for (int i = 0; i < 100000 && connection.Send(line); ++i) {
+    }
+  });
+  const FetchResult result = Fetch(server.Url("/headers"));
+  CHECK(result.error == FetchErrorKind::kTooLarge);
+  CHECK(result.error_message.find("headers") != std::string::npos);
 }
 
 TEST_CASE("feeds::Fetcher reports a refused connection as kConnect") {
