@@ -419,8 +419,13 @@ DecodedText DecodeToUtf8(std::string_view bytes, std::string_view content_type) 
       }
       continue;
     }
-    // A Latin declaration over text that is plainly Arabic is the classic mislabelled feed.
+    // A Latin declaration over text that is plainly Arabic, or plainly UTF-8 (multi-byte
+    // sequences a Latin text would not form), is the classic mislabelled feed.
     const std::string superset = Superset(declared);
+    if (superset == "windows-1252" && valid_utf8 && multibyte > 0) {
+      convert(bytes, "UTF-8", "detected");
+      return result;
+    }
     if (superset == "windows-1252" && !valid_utf8 && LooksArabic(bytes)) {
       if (auto arabic = PickArabic(bytes.substr(0, kDetectBytes))) {
         if (convert(bytes, *arabic, "detected")) return result;

@@ -50,6 +50,19 @@ class TextBuilder {
   void AppendText(std::string_view text, bool preformatted) {
     std::size_t i = 0;
     while (i < text.size()) {
+      // Runs of ordinary characters (no space, control, C1 lead byte) are copied at once.
+      std::size_t run = i;
+      while (run < text.size()) {
+        const auto c = static_cast<unsigned char>(text[run]);
+        if (c <= 0x20 || c == 0x7F || c == 0xC2) break;
+        ++run;
+      }
+      if (run > i) {
+        Flush();
+        out_.append(text.substr(i, run - i));
+        i = run;
+        continue;
+      }
       const std::size_t space = SpaceLength(text, i);
       if (space == 0) {
         AppendChar(text, i);
@@ -505,8 +518,15 @@ std::string_view WithoutControls(std::string_view html, std::string& storage) {
     }
     return 0;
   };
+  // Only these bytes can start something to remove: look closer at them alone.
+  const auto suspect = [](unsigned char c) {
+    return c < 0x20 || c == 0x7F || c == 0xC2 || c == 0xEF;
+  };
   std::size_t first = 0;
-  while (first < html.size() && bad_at(first) == 0) ++first;
+  while (first < html.size() &&
+         (!suspect(static_cast<unsigned char>(html[first])) || bad_at(first) == 0)) {
+    ++first;
+  }
   if (first == html.size()) return html;
   storage.assign(html.substr(0, first));
   for (std::size_t i = first; i < html.size();) {

@@ -47,6 +47,16 @@ TEST_CASE("feeds::DecodeToUtf8 follows BOM, then HTTP, then the XML declaration"
   CHECK(decoded.utf8 == "<t>ا</t>");
 }
 
+TEST_CASE("feeds::DecodeToUtf8 reads UTF-8 mislabelled as ISO-8859-1 as UTF-8") {
+  const DecodedText decoded =
+      DecodeToUtf8("<?xml version=\"1.0\" encoding=\"iso-8859-1\"?><t>caf\xC3\xA9</t>");
+  CHECK(decoded.encoding == "UTF-8");
+  CHECK(decoded.utf8.ends_with("<t>café</t>"));
+  // Genuine Latin-1 bytes keep the declaration.
+  CHECK(DecodeToUtf8("<?xml version=\"1.0\" encoding=\"iso-8859-1\"?><t>caf\xE9</t>")
+            .utf8.ends_with("<t>café</t>"));
+}
+
 TEST_CASE("feeds::DecodeToUtf8 replaces invalid bytes instead of failing") {
   // Mostly good UTF-8 with one stray byte stays UTF-8.
   DecodedText decoded = DecodeToUtf8("<t>\xD8\xA7\xD9\x84\xD8\xA7\xD9\x84 \xFF end</t>");

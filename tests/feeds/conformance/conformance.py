@@ -32,10 +32,10 @@ from datetime import datetime, timezone
 # Pass-rate floors (percent), set a little under what was measured so that a regression fails
 # the test while small platform differences do not. Measured figures: docs/FEEDS.md.
 FLOORS = {
-    "gofeed": 95.0,
-    "feedparser wellformed": 90.0,
-    "feedparser other": 70.0,
-    "charsets": 80.0,
+    "gofeed": 96.0,                 # measured 97.3% (183 / 188)
+    "feedparser wellformed": 94.0,  # measured 95.3% (990 / 1039)
+    "feedparser other": 96.0,       # measured 98.9% (269 / 272): illformed, encoding, entities
+    "charsets": 95.0,               # measured 100% (58 / 58)
 }
 HANG_SECONDS = 60  # per file, generous for ASan
 
