@@ -45,6 +45,12 @@ void AddCheckConfigCommand(CLI::App& app, int& exit_code) {
       exit_code = 2;
       return;
     }
+    // The classifier data the config points at must load too.
+    if (auto classifier = LoadConfiguredClassifier(*config); !classifier) {
+      std::cerr << "raqib: " << *path << ": classifier: " << classifier.error() << "\n";
+      exit_code = 2;
+      return;
+    }
     std::size_t enabled = 0;
     for (const auto& feed : config->feeds) enabled += feed.enabled ? 1 : 0;
     std::cout << *path << ": OK, " << config->feeds.size() << " feeds (" << enabled

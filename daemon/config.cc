@@ -194,7 +194,11 @@ void ReadClassifier(const Reader& r, const YAML::Node& node, const std::filesyst
                     ClassifierConfig& c) {
   const std::string k = "classifier";
   r.ExpectMap(node, k, {"data_dir", "thresholds", "workers"});
-  if (node["data_dir"]) c.data_dir = base / r.String(node["data_dir"], k + ".data_dir");
+  if (node["data_dir"]) {
+    // Empty keeps the default (the data installed with raqib), not the config's folder.
+    const std::string dir = r.String(node["data_dir"], k + ".data_dir");
+    c.data_dir = dir.empty() ? std::filesystem::path() : base / dir;
+  }
   if (node["workers"]) c.workers = r.Count(node["workers"], k + ".workers", 1);
   if (const auto t = node["thresholds"]) {
     r.ExpectMap(t, k + ".thresholds", {"attack", "claim", "statement"});

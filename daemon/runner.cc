@@ -41,16 +41,6 @@ void InstallSignalHandlers() {
   std::signal(SIGPIPE, SIG_IGN);  // a closed stdout or socket is an error value, not a death
 }
 
-std::expected<std::shared_ptr<const classifiers::Classifier>, std::string> LoadClassifierFor(
-    const Config& config) {
-  const auto dir = config.classifier.data_dir.empty() ? classifiers::DefaultDataDir()
-                                                      : config.classifier.data_dir;
-  return classifiers::LoadClassifier(
-      dir, classifiers::Thresholds{.attack = config.classifier.attack_threshold,
-                                   .claim = config.classifier.claim_threshold,
-                                   .statement = config.classifier.statement_threshold});
-}
-
 KafkaOptions KafkaOptionsFrom(const Config& config) {
   KafkaOptions k;
   k.brokers = config.kafka.brokers;
@@ -72,7 +62,7 @@ void Reload(const std::filesystem::path& path, Config& current, Pipeline& pipeli
   if (!config) {
     Log(spdlog::level::err,
         "config reload rejected, keeping the running config: " + config.error().ToString());
-  } else if (auto classifier = LoadClassifierFor(*config); !classifier) {
+  } else if (auto classifier = LoadConfiguredClassifier(*config); !classifier) {
     Log(spdlog::level::err, "config reload rejected, classifier data: " + classifier.error());
   } else {
     const bool restart_needed =
@@ -93,6 +83,16 @@ void Reload(const std::filesystem::path& path, Config& current, Pipeline& pipeli
 
 }  // namespace
 
+std::expected<std::shared_ptr<const classifiers::Classifier>, std::string> LoadConfiguredClassifier(
+    const Config& config) {
+  const auto dir = config.classifier.data_dir.empty() ? classifiers::DefaultDataDir()
+                                                      : config.classifier.data_dir;
+  return classifiers::LoadClassifier(
+      dir, classifiers::Thresholds{.attack = config.classifier.attack_threshold,
+                                   .claim = config.classifier.claim_threshold,
+                                   .statement = config.classifier.statement_threshold});
+}
+
 int RunDaemon(Config config, const RunOptions& options) {
   if (!SetupLogging(config.log.level, config.log.format)) return 1;
   g_stop = 0;
@@ -100,7 +100,7 @@ int RunDaemon(Config config, const RunOptions& options) {
   InstallSignalHandlers();
 
   // Everything the pipeline is built from; any failure here ends start-up with one message.
-  auto classifier = LoadClassifierFor(config);
+  auto classifier = LoadConfiguredClassifier(config);
   if (!classifier) {
     Log(spdlog::level::critical, "cannot load the classifier: " + classifier.error());
     return 1;

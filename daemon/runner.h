@@ -5,11 +5,13 @@
 // `raqib demo`.
 #pragma once
 
+#include <expected>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <ostream>
 
+#include "classifiers/classifier.h"
 #include "daemon/config.h"
 #include "daemon/publisher.h"
 
@@ -25,6 +27,10 @@ struct RunOptions {
   // Asked after every pipeline turn; true stops the daemon like SIGTERM (demo --duration).
   std::function<bool()> should_stop;
 };
+
+// The classifier the config asks for (data_dir, thresholds); an error names the bad file.
+std::expected<std::shared_ptr<const classifiers::Classifier>, std::string> LoadConfiguredClassifier(
+    const Config& config);
 
 // Installs SIGTERM/SIGINT/SIGHUP handlers and runs until told to stop. Returns the process
 // exit status: 0 after a clean stop, 1 when start-up failed (the reason is logged).

@@ -106,6 +106,12 @@ log: {level: debug, format: json}
   CHECK(config->log.format == "json");
 }
 
+TEST_CASE("daemon::ParseConfig keeps the built-in classifier data for an empty data_dir") {
+  auto config = ParseConfig("classifier:\n  data_dir: \"\"\n", "test.yaml", "/etc/raqib");
+  REQUIRE(config.has_value());
+  CHECK(config->classifier.data_dir.empty());
+}
+
 TEST_CASE("daemon::ParseConfig names file, line and key of an unknown key") {
   const auto error = ErrorOf("feeds:\n  - url: http://a.example/rss\n    intervall: 5m\n");
   CHECK(error.file == "test.yaml");

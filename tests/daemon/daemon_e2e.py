@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """End-to-end tests of `raqib run` as a real process.
 
-  daemon_e2e.py --scenario kafka|hostile --raqib BIN [--mock BIN]
+  daemon_e2e.py --scenario kafka|hostile|once|notify --raqib BIN [--mock BIN]
 
 kafka:   a real HTTP server on 127.0.0.1 whose feeds change between polls -> raqib run -> the
          librdkafka mock cluster in its own process (tests/tools/mock_kafka_cluster) -> read
@@ -12,6 +12,9 @@ kafka:   a real HTTP server on 127.0.0.1 whose feeds change between polls -> raq
 hostile: next to a good feed, feeds that are huge, slow, broken, a gzip bomb, not a feed, and
          a 500; the good feed's articles still arrive (stdout sink), the daemon stays healthy
          and reports the bad feeds as failing in /status and /metrics.
+once:    `raqib run --once` polls, publishes (stdout sink) and exits 0; a rerun publishes nothing.
+notify:  the sd_notify protocol on a real NOTIFY_SOCKET: READY, STATUS, WATCHDOG, RELOADING on
+         SIGHUP, STOPPING on SIGTERM.
 
 Exit 0: pass; 1: fail; 77: a needed client (kcat, kafka-python, lz4) is missing.
 """
@@ -457,15 +460,82 @@ def scenario_hostile(args, workdir):
         server.close()
 
 
+def scenario_once(args, workdir):
+    """`raqib run --once`: one poll cycle of a file:// feed, stdout sink, exit 0; a second run
+    on the same state directory publishes nothing."""
+    feed = os.path.join(workdir, "feed.xml")
+    with open(feed, "wb") as f:
+        f.write(rss([("o1", *ATTACK_1), ("o2", *SPORT)]))
+    config = os.path.join(workdir, "raqib.yaml")
+    with open(config, "w", encoding="utf-8") as f:
+        f.write(f"feeds:\n  - url: file://{feed}\nstate_dir: {workdir}/state\nhttp:\n  listen: ''\n")
+    runs = []
+    for _ in range(2):
+        done = subprocess.run([args.raqib, "run", "--once", "--config", config],
+                              capture_output=True, text=True, timeout=DEADLINE)
+        check(done.returncode == 0, f"--once exited {done.returncode}: {done.stderr}")
+        runs.append([json.loads(line) for line in done.stdout.splitlines()])
+    archive = sorted(m["key"] for m in runs[0] if m["topic"] == "raqib.articles")
+    check(archive == ["o1", "o2"], f"first --once published {archive}")
+    check(runs[1] == [], f"second --once published {runs[1]}")
+
+
+def scenario_notify(args, workdir):
+    """The sd_notify protocol over a real NOTIFY_SOCKET, as systemd provides it: READY=1,
+    STATUS=, WATCHDOG=1 (WATCHDOG_USEC set), RELOADING=1 on SIGHUP, STOPPING=1 on SIGTERM."""
+    import socket
+    path = os.path.join(workdir, "notify.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    sock.settimeout(DEADLINE)
+    feed = os.path.join(workdir, "feed.xml")
+    with open(feed, "wb") as f:
+        f.write(rss([("n1", *SPORT)]))
+    config = os.path.join(workdir, "raqib.yaml")
+    with open(config, "w", encoding="utf-8") as f:
+        f.write(f"feeds:\n  - url: file://{feed}\nstate_dir: {workdir}/state\nhttp:\n  listen: ''\n")
+    env = dict(os.environ, NOTIFY_SOCKET=path, WATCHDOG_USEC="200000")
+    proc = subprocess.Popen([args.raqib, "run", "--config", config], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    got = []
+
+    def receive_until(word):
+        deadline = time.monotonic() + DEADLINE
+        while time.monotonic() < deadline:
+            message = sock.recv(4096).decode()
+            got.extend(message.split("\n"))
+            if any(line.startswith(word) for line in message.split("\n")):
+                return
+        raise Failure(f"no {word} from raqib; got {got}")
+
+    try:
+        receive_until("READY=1")
+        receive_until("WATCHDOG=1")
+        proc.send_signal(signal.SIGHUP)
+        receive_until("RELOADING=1")
+        receive_until("READY=1")
+        receive_until("STATUS=")
+        proc.send_signal(signal.SIGTERM)
+        receive_until("STOPPING=1")
+        check(proc.wait(timeout=DEADLINE) == 0, f"raqib exited {proc.returncode}")
+        print("sd_notify messages:", sorted(set(l.split("=")[0] for l in got if l)))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        sock.close()
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--scenario", required=True, choices=["kafka", "hostile"])
+    parser.add_argument("--scenario", required=True, choices=["kafka", "hostile", "once", "notify"])
     parser.add_argument("--raqib", required=True)
     parser.add_argument("--mock")
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix=f"raqib-e2e-{args.scenario}-")
     try:
-        {"kafka": scenario_kafka, "hostile": scenario_hostile}[args.scenario](args, workdir)
+        {"kafka": scenario_kafka, "hostile": scenario_hostile, "once": scenario_once,
+         "notify": scenario_notify}[args.scenario](args, workdir)
     except Failure as e:
         print(f"FAIL: {e}")
         log = os.path.join(workdir, "raqib.log")
