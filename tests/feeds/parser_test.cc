@@ -13,6 +13,7 @@
 #include "feeds/feed_json.h"
 #include "feeds/html_text.h"
 #include "feeds/parser.h"
+#include "tests/tools/http_test_server.h"
 
 using raqib::feeds::Feed;
 using raqib::feeds::FeedFormat;
@@ -441,4 +442,40 @@ TEST_CASE("raqib parse-feed fails clearly when there is nothing to parse") {
   CHECK(not_feed_status != 0);
   CHECK(not_feed.find("nothing could be parsed") != std::string::npos);
   CHECK(not_feed.find("<html>") != std::string::npos);
+}
+
+TEST_CASE("raqib parse-feed fetches http URLs, honours their charset and resolves against them") {
+  raqib::testing::HttpTestServer server;
+  const std::string arabic = ReadFixture("arabic-1256-undeclared.xml");
+  server.Route("/feeds/ar.xml", [&arabic](const raqib::testing::HttpRequest&) {
+    return raqib::testing::HttpResponse::Ok(arabic, "application/rss+xml; charset=windows-1256");
+  });
+  server.Route("/feeds/relative.xml", [](const raqib::testing::HttpRequest&) {
+    return raqib::testing::HttpResponse::Ok(
+        R"(<rss version="2.0"><channel><item><title>r</title><link>posts/1</link></item>)"
+        R"(</channel></rss>)",
+        "application/rss+xml");
+  });
+  server.Route("/old.xml", [](const raqib::testing::HttpRequest&) {
+    return raqib::testing::HttpResponse::Redirect(301, "/feeds/relative.xml");
+  });
+
+  const auto [meta, status] = Run(
+      Join({"'", RAQIB_BINARY, "' parse-feed ", server.Url("/feeds/ar.xml"), " 2>&1 >/dev/null"}));
+  CHECK(status == 0);
+  const nlohmann::json summary = nlohmann::json::parse(meta.substr(0, meta.find('\n')));
+  CHECK(summary["encoding"] == "windows-1256");
+  CHECK(summary["feed"]["title"] == "أخبار المنطقة العاجلة");
+
+  // Relative links resolve against where the body came from, after the redirect.
+  const auto [items, items_status] =
+      Run(Join({"'", RAQIB_BINARY, "' parse-feed ", server.Url("/old.xml"), " 2>/dev/null"}));
+  CHECK(items_status == 0);
+  const nlohmann::json item = nlohmann::json::parse(items.substr(0, items.find('\n')));
+  CHECK(item["link"] == server.Url("/feeds/posts/1"));
+
+  const auto [missing, missing_status] =
+      Run(Join({"'", RAQIB_BINARY, "' parse-feed ", server.Url("/nope.xml"), " 2>&1"}));
+  CHECK(missing_status != 0);
+  CHECK(missing.find("cannot fetch") != std::string::npos);
 }
