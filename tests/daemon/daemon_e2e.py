@@ -14,7 +14,7 @@ hostile: next to a good feed, feeds that are huge, slow, broken, a gzip bomb, no
          and reports the bad feeds as failing in /status and /metrics.
 once:    `raqib run --once` polls, publishes (stdout sink) and exits 0; a rerun publishes nothing.
 notify:  the sd_notify protocol on a real NOTIFY_SOCKET: READY, STATUS, WATCHDOG, RELOADING on
-         SIGHUP, STOPPING on SIGTERM.
+         SIGHUP, STOPPING on SIGTERM; a bad config on SIGHUP is rejected and raqib runs on.
 
 Exit 0: pass; 1: fail; 77: a needed client (kcat, kafka-python, lz4) is missing.
 """
@@ -495,8 +495,10 @@ def scenario_notify(args, workdir):
     with open(config, "w", encoding="utf-8") as f:
         f.write(f"feeds:\n  - url: file://{feed}\nstate_dir: {workdir}/state\nhttp:\n  listen: ''\n")
     env = dict(os.environ, NOTIFY_SOCKET=path, WATCHDOG_USEC="200000")
-    proc = subprocess.Popen([args.raqib, "run", "--config", config], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log_path = os.path.join(workdir, "raqib.log")
+    with open(log_path, "w", encoding="utf-8") as log:
+        proc = subprocess.Popen([args.raqib, "run", "--config", config], env=env,
+                                stdout=subprocess.DEVNULL, stderr=log)
     got = []
 
     def receive_until(word):
@@ -515,6 +517,17 @@ def scenario_notify(args, workdir):
         receive_until("RELOADING=1")
         receive_until("READY=1")
         receive_until("STATUS=")
+        # A bad config on SIGHUP is rejected with a message; the daemon keeps running.
+        with open(config, "a", encoding="utf-8") as f:
+            f.write("frobnicate: yes\n")
+        proc.send_signal(signal.SIGHUP)
+        receive_until("RELOADING=1")
+        receive_until("READY=1")
+        check(proc.poll() is None, "raqib exited on a bad config")
+        wait_for(lambda: "config reload rejected" in open(log_path, encoding="utf-8").read(),
+                 "the rejected reload in the log")
+        check("frobnicate: unknown key" in open(log_path, encoding="utf-8").read(),
+              "the rejection does not name the key")
         proc.send_signal(signal.SIGTERM)
         receive_until("STOPPING=1")
         check(proc.wait(timeout=DEADLINE) == 0, f"raqib exited {proc.returncode}")

@@ -282,3 +282,20 @@ TEST_CASE("daemon::Pipeline reload adds and removes feeds and keeps what it know
   CHECK(fx.publisher.published[1].id == "b1");  // a1 was already seen through feed a
   CHECK(fx.publisher.published[1].feed_url == "http://b.example/rss");
 }
+
+TEST_CASE("daemon::Pipeline follows and remembers a permanent redirect") {
+  Fixture fx;
+  fx.AddFeed("http://old.example/rss");
+  feeds::FetchResult moved = Ok(Rss({{"m1", "خبر"}}));
+  moved.permanent_url = "https://new.example/rss";
+  fx.responses["http://old.example/rss"] = moved;
+  fx.responses["https://new.example/rss"] = Ok(Rss({{"m1", "خبر"}}));
+  auto p = fx.Make();
+  StepUntil(*p, [&] { return p->CycleDone(); });
+  fx.clock.Advance(61s);
+  StepUntil(*p, [&] { return fx.fetcher->submitted.size() == 2; });
+  CHECK(fx.fetcher->submitted[1].url == "https://new.example/rss");
+  // Persisted under the configured URL: a restart fetches the new one at once.
+  CHECK(fx.store->LoadFeed("http://old.example/rss").permanent_url == "https://new.example/rss");
+  CHECK(fx.publisher.published.size() == 1);
+}
