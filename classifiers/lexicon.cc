@@ -4,6 +4,7 @@
 #include <array>
 #include <fstream>
 #include <map>
+#include <span>
 
 namespace raqib::classifiers {
 namespace {
@@ -43,33 +44,65 @@ constexpr std::array<const char*, 56> kSuffixesUtf8 = {
     "يات", "يا",  "وه",  "وها",  "وهم",  "وني",  "ني", "اه",  "اها", "اهم",  "تم",  "تما",
     "نه",  "نها", "نهم", "هات",  "يتان", "يتين", "ين", "ه"};
 
+// A proclitic chain with what it says about the word after it, worked out once.
+struct Prefix {
+  std::string codes;
+  bool future = false;       // ends in سـ: only an imperfect verb may follow
+  bool preposition = false;  // carries ب ل ك (after an optional و ف)
+  bool article = false;      // carries ال (or لل)
+  bool verb_ok = false;      // only و ف سـ: a verb may carry it
+};
+
 struct Affixes {
-  std::vector<std::string> prefixes;         // codes, longest first
-  std::vector<std::string> suffixes;         // codes, sorted and unique
-  unsigned char future = 0;                  // the code of س
-  std::string prepositions;                  // the codes of ب ل ك
-  std::string conjunctions;                  // the codes of و ف
-  std::string article;                       // the codes of ال
-  std::string verb_prefixes;                 // the codes of و ف س: all a verb may carry
+  std::vector<Prefix> prefixes;  // longest first
+  // Indexes into `prefixes` by first code byte (the empty prefix is tried for every token),
+  // so a token is only compared with the few chains that can start it.
+  std::array<std::vector<std::uint8_t>, 256> by_first;
+  std::vector<std::uint64_t> suffixes;       // SuffixKey of each suffix, sorted
   std::array<unsigned char, 4> imperfect{};  // ي ت ن ا: what may follow the future prefix
 };
+
+// A suffix of at most 4 codes packed into an integer, so the check is one binary search
+// over integers (this runs for every trie node that ends a word, in every token).
+std::uint64_t SuffixKey(std::string_view rest) {
+  std::uint64_t key = rest.size();
+  for (const char c : rest) key = (key << 8) | static_cast<unsigned char>(c);
+  return key;
+}
 
 const Affixes& GetAffixes() {
   static const Affixes affixes = [] {
     Affixes a;
-    for (const char* p : kPrefixesUtf8) a.prefixes.push_back(NormalizeToCodes(p));
-    std::stable_sort(
-        a.prefixes.begin(), a.prefixes.end(),
-        [](const std::string& x, const std::string& y) { return x.size() > y.size(); });
-    for (const char* s : kSuffixesUtf8) a.suffixes.push_back(NormalizeToCodes(s));
+    const std::string conjunctions = NormalizeToCodes("وف");
+    const std::string prepositions = NormalizeToCodes("بلك");
+    const std::string article = NormalizeToCodes("ال");
+    const std::string lil = NormalizeToCodes("لل");
+    const std::string verb = NormalizeToCodes("وفس");
+    const unsigned char sin = ArabicCode("س");
+    for (const char* utf8 : kPrefixesUtf8) {
+      Prefix p;
+      p.codes = NormalizeToCodes(utf8);
+      std::string_view rest = p.codes;
+      if (!rest.empty() && conjunctions.find(rest[0]) != std::string::npos) rest.remove_prefix(1);
+      p.future = !p.codes.empty() && static_cast<unsigned char>(p.codes.back()) == sin;
+      p.article = rest.ends_with(article) || rest == lil;
+      p.preposition = !rest.empty() && !rest.starts_with(article) &&
+                      prepositions.find(rest[0]) != std::string::npos;
+      p.verb_ok = p.codes.find_first_not_of(verb) == std::string::npos;
+      a.prefixes.push_back(std::move(p));
+    }
+    std::stable_sort(a.prefixes.begin(), a.prefixes.end(), [](const Prefix& x, const Prefix& y) {
+      return x.codes.size() > y.codes.size();
+    });
+    for (std::size_t k = 0; k < a.prefixes.size(); ++k) {
+      if (!a.prefixes[k].codes.empty()) {  // the empty prefix sorts last, tried for all
+        a.by_first[static_cast<unsigned char>(a.prefixes[k].codes[0])].push_back(
+            static_cast<std::uint8_t>(k));
+      }
+    }
+    for (const char* utf8 : kSuffixesUtf8) a.suffixes.push_back(SuffixKey(NormalizeToCodes(utf8)));
     std::sort(a.suffixes.begin(), a.suffixes.end());
     a.suffixes.erase(std::unique(a.suffixes.begin(), a.suffixes.end()), a.suffixes.end());
-    a.future = ArabicCode("س");
-    a.prepositions = NormalizeToCodes("بلك");
-    a.conjunctions = NormalizeToCodes("وف");
-    a.article = NormalizeToCodes("ال");
-    a.verb_prefixes = NormalizeToCodes("وفس");
-    a.verb_prefixes = NormalizeToCodes("وفس");
     a.imperfect = {ArabicCode("ي"), ArabicCode("ت"), ArabicCode("ن"), ArabicCode("ا")};
     return a;
   }();
@@ -79,7 +112,7 @@ const Affixes& GetAffixes() {
 bool IsSuffix(std::string_view rest) {
   if (rest.size() > 4) return false;
   const auto& s = GetAffixes().suffixes;
-  return std::binary_search(s.begin(), s.end(), rest);
+  return std::binary_search(s.begin(), s.end(), SuffixKey(rest));
 }
 
 }  // namespace
@@ -126,7 +159,7 @@ void Tokenize(std::string_view codes, std::vector<Token>& tokens) {
   }
 }
 
-std::uint32_t Lexicon::Child(std::uint32_t node, unsigned char code) const {
+std::uint32_t Lexicon::BuildChild(std::uint32_t node, unsigned char code) const {
   for (const auto& [c, child] : nodes_[node].children) {
     if (c == code) return child;
     if (c > code) break;
@@ -138,13 +171,14 @@ void Lexicon::Insert(std::string_view codes, std::uint32_t word) {
   std::uint32_t node = 0;
   for (const char ch : codes) {
     const auto c = static_cast<unsigned char>(ch);
-    std::uint32_t next = Child(node, c);
+    std::uint32_t next = BuildChild(node, c);
     if (next == 0) {
       next = static_cast<std::uint32_t>(nodes_.size());
       nodes_.emplace_back();
       auto& children = nodes_[node].children;
       children.insert(std::upper_bound(children.begin(), children.end(), std::make_pair(c, 0u)),
                       {c, next});
+      if (node == 0) root_[c] = next;
     }
     node = next;
   }
@@ -170,8 +204,50 @@ std::uint32_t Lexicon::AddWord(std::string_view codes, Mode mode) {
   return id;
 }
 
+void Lexicon::Compile() {
+  symbol_.fill(0);
+  int next_symbol = 1;
+  for (int c = 0xA1; c <= 0xCA; ++c) symbol_[c] = static_cast<std::uint8_t>(next_symbol++);
+  for (int c = 0xD0; c <= 0xD3; ++c) symbol_[c] = static_cast<std::uint8_t>(next_symbol++);
+  for (int c = '0'; c <= '9'; ++c) symbol_[c] = static_cast<std::uint8_t>(next_symbol++);
+  dense_.clear();
+  flat_.assign(nodes_.size(), {});
+  edge_byte_.clear();
+  edge_child_.clear();
+  flat_words_.clear();
+  for (std::size_t n = 0; n < nodes_.size(); ++n) {
+    FlatNode& f = flat_[n];
+    f.first_edge = static_cast<std::uint32_t>(edge_byte_.size());
+    f.edge_count = static_cast<std::uint32_t>(nodes_[n].children.size());
+    for (const auto& [c, child] : nodes_[n].children) {
+      edge_byte_.push_back(c);
+      edge_child_.push_back(child);
+    }
+    bool all_in_alphabet = true;
+    for (const auto& [c, child] : nodes_[n].children) all_in_alphabet &= symbol_[c] != 0;
+    if (n != 0 && nodes_[n].children.size() >= 6 && all_in_alphabet) {
+      dense_.emplace_back();
+      dense_.back().fill(0);
+      for (const auto& [c, child] : nodes_[n].children) dense_.back()[symbol_[c]] = child;
+      f.dense = static_cast<std::uint32_t>(dense_.size());
+    }
+    f.first_word = static_cast<std::uint32_t>(flat_words_.size());
+    f.word_count = static_cast<std::uint32_t>(nodes_[n].words.size());
+    flat_words_.insert(flat_words_.end(), nodes_[n].words.begin(), nodes_[n].words.end());
+  }
+}
+
 std::expected<void, std::string> Lexicon::Add(Category category, std::string_view canonical,
                                               std::string_view forms, std::string_view source) {
+  auto added = AddUncompiled(category, canonical, forms, source);
+  Compile();
+  return added;
+}
+
+std::expected<void, std::string> Lexicon::AddUncompiled(Category category,
+                                                        std::string_view canonical,
+                                                        std::string_view forms,
+                                                        std::string_view source) {
   if (category == Category::kCount) return std::unexpected(std::string(source) + ": no category");
   const auto entry = static_cast<std::uint32_t>(entries_.size());
   std::string canon(canonical);
@@ -228,20 +304,16 @@ std::expected<void, std::string> Lexicon::Add(Category category, std::string_vie
 
 void Lexicon::MatchToken(std::string_view token, std::vector<WordMatch>& out) const {
   const Affixes& affixes = GetAffixes();
-  for (const std::string& prefix : affixes.prefixes) {
+  if (token.empty()) return;
+  const auto& candidates = affixes.by_first[static_cast<unsigned char>(token[0])];
+  for (std::size_t k = 0; k <= candidates.size(); ++k) {
+    const Prefix& p =
+        k < candidates.size() ? affixes.prefixes[candidates[k]] : affixes.prefixes.back();
+    const std::string& prefix = p.codes;
     if (token.size() < prefix.size() + 2 || !token.starts_with(prefix)) continue;
-    const bool future =
-        !prefix.empty() && static_cast<unsigned char>(prefix.back()) == affixes.future;
-    // A preposition (ب ل ك) may follow a conjunction; the article ال also starts with ل.
-    std::string_view rest_prefix = prefix;
-    if (!rest_prefix.empty() && affixes.conjunctions.find(rest_prefix[0]) != std::string::npos) {
-      rest_prefix.remove_prefix(1);
-    }
-    const bool article =
-        rest_prefix.ends_with(affixes.article) ||
-        rest_prefix.ends_with(affixes.article.substr(1) + affixes.article.substr(1));
-    const bool preposition = !rest_prefix.empty() && !rest_prefix.starts_with(affixes.article) &&
-                             affixes.prepositions.find(rest_prefix[0]) != std::string::npos;
+    const bool future = p.future;
+    const bool article = p.article;
+    const bool preposition = p.preposition;
     if (future) {
       const auto next = static_cast<unsigned char>(token[prefix.size()]);
       if (std::find(affixes.imperfect.begin(), affixes.imperfect.end(), next) ==
@@ -253,8 +325,10 @@ void Lexicon::MatchToken(std::string_view token, std::vector<WordMatch>& out) co
     for (std::size_t i = prefix.size(); i < token.size(); ++i) {
       node = Child(node, static_cast<unsigned char>(token[i]));
       if (node == 0) break;
-      const auto& words = nodes_[node].words;
-      if (words.empty()) continue;
+      const FlatNode& flat = flat_[node];
+      if (flat.word_count == 0) continue;
+      const std::span<const std::uint32_t> words(flat_words_.data() + flat.first_word,
+                                                 flat.word_count);
       const std::string_view rest = token.substr(i + 1);
       for (const std::uint32_t w : words) {
         bool ok = false;
@@ -262,10 +336,7 @@ void Lexicon::MatchToken(std::string_view token, std::vector<WordMatch>& out) co
           case Mode::kStem: ok = rest.empty() || IsSuffix(rest); break;
           case Mode::kPrefix: ok = true; break;
           case Mode::kExact: ok = rest.empty() && prefix.empty(); break;
-          case Mode::kVerb:
-            ok = (rest.empty() || IsSuffix(rest)) &&
-                 prefix.find_first_not_of(affixes.verb_prefixes) == std::string::npos;
-            break;
+          case Mode::kVerb: ok = p.verb_ok && (rest.empty() || IsSuffix(rest)); break;
         }
         if (!ok) continue;
         bool seen = false;
@@ -362,11 +433,12 @@ std::expected<Lexicon, std::string> Lexicon::Load(const std::filesystem::path& d
         return std::unexpected(file.string() + ":" + std::to_string(line_no) +
                                ": unknown category '" + name + "'");
       }
-      auto added = lexicon.Add(it->second, line.substr(tab1 + 1, tab2 - tab1 - 1),
-                               std::string_view(line).substr(tab2 + 1), source);
+      auto added = lexicon.AddUncompiled(it->second, line.substr(tab1 + 1, tab2 - tab1 - 1),
+                                         std::string_view(line).substr(tab2 + 1), source);
       if (!added) return std::unexpected(file.parent_path().string() + "/" + added.error());
     }
   }
+  lexicon.Compile();
   return lexicon;
 }
 

@@ -5,6 +5,7 @@
 // (pronouns, plural, dual and feminine endings). Multi-word phrases are runs of such words.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <expected>
 #include <filesystem>
@@ -139,12 +140,43 @@ class Lexicon {
   // Words matching the token, appended to `out` (a word once, its plainest reading).
   void MatchToken(std::string_view token, std::vector<WordMatch>& out) const;
 
-  std::uint32_t Child(std::uint32_t node, unsigned char code) const;
+  std::expected<void, std::string> AddUncompiled(Category category, std::string_view canonical,
+                                                 std::string_view forms, std::string_view source);
+  // Lays the built trie out flat (edges and words of a node contiguous) for matching.
+  void Compile();
+  std::uint32_t BuildChild(std::uint32_t node, unsigned char code) const;
+  std::uint32_t Child(std::uint32_t node, unsigned char code) const {
+    if (node == 0) return root_[code];
+    const FlatNode& n = flat_[node];
+    if (n.dense != 0) return dense_[n.dense - 1][symbol_[code]];
+    const unsigned char* bytes = edge_byte_.data() + n.first_edge;
+    for (std::uint32_t i = 0; i < n.edge_count; ++i) {
+      if (bytes[i] == code) return edge_child_[n.first_edge + i];
+    }
+    return 0;
+  }
   void Insert(std::string_view codes, std::uint32_t word);
 
   // The trie over code bytes; node 0 is the root. Children are few (Arabic has ~36 letter
   // codes), so a sorted vector with a linear scan beats a hash map here.
   std::vector<Node> nodes_{Node{}};
+  std::array<std::uint32_t, 256> root_{};  // the root's children by byte, for speed
+  struct FlatNode {
+    std::uint32_t first_edge = 0;
+    std::uint32_t first_word = 0;
+    std::uint32_t edge_count = 0;
+    std::uint32_t word_count = 0;
+    std::uint32_t dense = 0;  // 1 + index into dense_ for nodes with many children, else 0
+  };
+  // Nodes near the root have dozens of children: they get a direct table over a compact
+  // alphabet (Arabic letter and digit codes) instead of a linear scan.
+  static constexpr int kSymbols = 64;
+  std::array<std::uint8_t, 256> symbol_{};  // code byte -> 1..63, 0 = not in the alphabet
+  std::vector<std::array<std::uint32_t, kSymbols>> dense_;
+  std::vector<FlatNode> flat_;  // compiled copy of nodes_
+  std::vector<unsigned char> edge_byte_;
+  std::vector<std::uint32_t> edge_child_;
+  std::vector<std::uint32_t> flat_words_;
   std::map<std::pair<std::string, Mode>, std::uint32_t> word_ids_;  // (codes, mode) -> word
   std::vector<Word> words_;
   std::vector<Phrase> phrases_;

@@ -1,5 +1,7 @@
 #include "classifiers/normalize.h"
 
+#include <array>
+
 namespace raqib::classifiers {
 namespace {
 
@@ -134,9 +136,20 @@ unsigned char CodeOf(char32_t cp) {
   return kOtherSymbol;
 }
 
+// Codes of U+0600..U+06FF, the Arabic block most text is in, looked up instead of switched.
+const std::array<unsigned char, 256>& ArabicBlock() {
+  static const std::array<unsigned char, 256> table = [] {
+    std::array<unsigned char, 256> t{};
+    for (char32_t cp = 0x600; cp <= 0x6FF; ++cp) t[cp - 0x600] = CodeOf(cp);
+    return t;
+  }();
+  return table;
+}
+
 }  // namespace
 
 void Normalize(std::string_view input, NormalizedText& out) {
+  const auto& arabic = ArabicBlock();
   out.codes.clear();
   out.begin.clear();
   out.end.clear();
@@ -146,9 +159,18 @@ void Normalize(std::string_view input, NormalizedText& out) {
   std::size_t i = 0;
   while (i < input.size()) {
     char32_t cp = 0;
-    std::size_t len = DecodeUtf8(input, i, cp);
+    std::size_t len = 0;
     unsigned char code = kOtherSymbol;
-    if (len == 0) {
+    const auto b0 = static_cast<unsigned char>(input[i]);
+    if (b0 < 0x80) {
+      len = 1;
+      code = CodeOf(b0);
+    } else if ((b0 == 0xD8 || b0 == 0xD9 || b0 == 0xDA || b0 == 0xDB) && i + 1 < input.size() &&
+               (static_cast<unsigned char>(input[i + 1]) & 0xC0) == 0x80) {
+      // Two-byte U+0600..U+06FF.
+      len = 2;
+      code = arabic[((b0 & 0x03) << 6) | (static_cast<unsigned char>(input[i + 1]) & 0x3F)];
+    } else if ((len = DecodeUtf8(input, i, cp)) == 0) {
       len = 1;  // an invalid byte stands for itself
     } else {
       code = CodeOf(cp);

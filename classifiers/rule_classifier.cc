@@ -132,6 +132,10 @@ struct FieldData {
   std::vector<std::uint8_t> fut;              // a hit starting here carried the future prefix
   std::vector<std::uint8_t> prep;             // a hit starting here carried a preposition
   std::vector<std::uint8_t> art;              // a hit starting here carried the article
+  std::vector<std::uint32_t> hits_at;         // hits_at[t]: first hit starting at or after token t
+  std::vector<Mask> pre;                      // OR of cover from the sentence start to token t
+  std::vector<Mask> suf;                      // OR of cover from token t to the sentence end
+  std::vector<int> number;                    // value of a number word or digits at t, -1 if none
   std::vector<std::uint32_t> sentence_first;  // first token of each sentence (+ end marker)
 };
 
@@ -229,6 +233,28 @@ void RuleClassifier::Prepare(std::string_view input, Field field, FieldData& f) 
     if (t == 0 || f.tokens[t].sentence != f.tokens[t - 1].sentence) f.sentence_first.push_back(t);
   }
   f.sentence_first.push_back(static_cast<std::uint32_t>(n));
+  // Indexes so that the rules look at one sentence's hits and support in constant time.
+  f.hits_at.assign(n + 1, static_cast<std::uint32_t>(f.hits.size()));
+  for (std::size_t k = f.hits.size(); k-- > 0;) f.hits_at[f.hits[k].first_token] = k;
+  for (std::size_t t = n; t-- > 0;) f.hits_at[t] = std::min(f.hits_at[t], f.hits_at[t + 1]);
+  f.pre.assign(n, 0);
+  f.suf.assign(n, 0);
+  for (std::uint32_t t = 0; t < n; ++t) {
+    const bool start = t == 0 || f.tokens[t].sentence != f.tokens[t - 1].sentence;
+    f.pre[t] = f.cover[t] | (start ? 0 : f.pre[t - 1]);
+  }
+  for (std::size_t t = n; t-- > 0;) {
+    const bool end = t + 1 == n || f.tokens[t].sentence != f.tokens[t + 1].sentence;
+    f.suf[t] = f.cover[t] | (end ? 0 : f.suf[t + 1]);
+  }
+  // A token may match several number words (ثلاثون is also ثلاث + ون): the largest wins.
+  f.number.assign(n, -1);
+  for (const Hit& h : f.hits) {
+    if (h.category == Category::kNumber) {
+      f.number[h.first_token] = std::max(f.number[h.first_token],
+                                         std::atoi(lexicon_.entries()[h.entry].canonical.c_str()));
+    }
+  }
 }
 
 // Helpers over a sentence's tokens.
@@ -280,16 +306,14 @@ Finding RuleClassifier::Attack(const Sentence& s, bool sport_article) const {
   const bool sport = Any(s, Bit(Category::kSport)) || sport_article;
   const bool accident = Any(s, Bit(Category::kAccident));
   const bool judicial = Any(s, Bit(Category::kJudicial));
-  for (const Hit& h : f.hits) {
-    if (h.first_token < s.first || h.first_token >= s.last) continue;
+  for (std::uint32_t k = f.hits_at[s.first]; k < f.hits_at[s.last]; ++k) {
+    const Hit& h = f.hits[k];
     const std::uint32_t t = h.first_token;
     double w = 0;
     const char* rule = "";
     // Support: other evidence of violence in the sentence besides this trigger.
-    Mask others = 0;
-    for (std::uint32_t u = s.first; u < s.last; ++u) {
-      if (u < t || u > h.last_token) others |= f.cover[u];
-    }
+    const Mask others = (t > s.first ? f.pre[t - 1] : 0) |
+                        (h.last_token + 1 < s.last ? f.suf[h.last_token + 1] : 0);
     const bool supported = (others & kAttackSupport) != 0;
     const bool hard_support = (others & (Bit(Category::kWeapon) | Bit(Category::kMilitaryTarget) |
                                          Bit(Category::kGroup) | Bit(Category::kStateForce))) != 0;
@@ -363,8 +387,8 @@ Finding RuleClassifier::Claim(const Sentence& s, bool title) const {
                                 static_cast<std::int64_t>(t) - 3, static_cast<std::int64_t>(t) - 1);
   };
   const bool denied = Any(s, Bit(Category::kDeny));
-  for (const Hit& h : f.hits) {
-    if (h.first_token < s.first || h.first_token >= s.last) continue;
+  for (std::uint32_t k = f.hits_at[s.first]; k < f.hits_at[s.last]; ++k) {
+    const Hit& h = f.hits[k];
     const std::uint32_t t = h.first_token;
     if (h.category == Category::kClaimVerb) {
       // تبنت الجماعة الهجوم: the adopted thing must be an attack (not "تبنى قرارا").
@@ -547,14 +571,8 @@ std::optional<int> RuleClassifier::NumberAt(const FieldData& f, std::uint32_t t)
     if (value > 1000000) return std::nullopt;
     return static_cast<int>(value);
   }
-  // A token may match several number words (ثلاثون is also ثلاث + ون): the largest wins.
-  std::optional<int> best;
-  for (const Hit& h : f.hits) {
-    if (h.first_token == t && h.category == Category::kNumber) {
-      best = std::max(best.value_or(0), std::atoi(lexicon_.entries()[h.entry].canonical.c_str()));
-    }
-  }
-  return best;
+  if (f.number[t] < 0) return std::nullopt;
+  return f.number[t];
 }
 
 // The count attached to a casualty word at token t: a number just after ("مقتل 3",

@@ -1,0 +1,146 @@
+// Classifier throughput in MB/s of Arabic text per core, JSON I/O excluded, plus peak memory.
+//
+//   bench_classify [--data-dir DIR] [--seconds S] [--threads N] FILE.json...
+//
+// Each FILE is a SaudiNewsNet JSON array of {title, content} (bench/bench_classify.sh unzips
+// ../shared/data/news/saudinewsnet/*.zip into a temporary directory and runs this). All
+// articles are parsed into memory first; only Classifier::Classify is timed, in passes over
+// the whole set until S seconds have gone by. With N > 1 threads each thread classifies the
+// whole set, and the figure is also given per core.
+#include <sys/resource.h>
+
+#include <time.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "classifiers/classifier.h"
+
+namespace {
+
+struct Doc {
+  std::string title;
+  std::string text;
+};
+
+double PeakRssMiB() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string data_dir;
+  double seconds = 3;
+  int threads = 1;
+  std::vector<std::string> files;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--data-dir" && i + 1 < argc) {
+      data_dir = argv[++i];
+    } else if (arg == "--seconds" && i + 1 < argc) {
+      seconds = std::atof(argv[++i]);
+    } else if (arg == "--threads" && i + 1 < argc) {
+      threads = std::max(1, std::atoi(argv[++i]));
+    } else {
+      files.push_back(arg);
+    }
+  }
+  if (files.empty()) {
+    std::fprintf(
+        stderr,
+        "usage: bench_classify [--data-dir DIR] [--seconds S] [--threads N] FILE.json...\n");
+    return 2;
+  }
+  std::vector<Doc> docs;
+  std::size_t bytes = 0;
+  for (const auto& file : files) {
+    std::ifstream in(file, std::ios::binary);
+    const std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto json = nlohmann::json::parse(body, nullptr, false);
+    if (!json.is_array()) {
+      std::fprintf(stderr, "%s: not a JSON array\n", file.c_str());
+      return 2;
+    }
+    for (const auto& a : json) {
+      Doc d;
+      if (a.contains("title") && a["title"].is_string()) d.title = a["title"].get<std::string>();
+      if (a.contains("content") && a["content"].is_string())
+        d.text = a["content"].get<std::string>();
+      bytes += d.title.size() + d.text.size();
+      docs.push_back(std::move(d));
+    }
+  }
+  const double rss_loaded = PeakRssMiB();
+  auto loaded = raqib::classifiers::LoadClassifier(
+      data_dir.empty() ? raqib::classifiers::DefaultDataDir() : std::filesystem::path(data_dir));
+  if (!loaded) {
+    std::fprintf(stderr, "%s\n", loaded.error().c_str());
+    return 2;
+  }
+  const auto classifier = *loaded;
+
+  std::atomic<long> flagged{0};
+  // Per-core figures use the thread's CPU time: on a shared, loaded machine wall time would
+  // measure the other processes too.
+  std::vector<double> cpu(threads);
+  auto cpu_now = [] {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+  };
+  auto run = [&](long& passes, double& elapsed, double& cpu_seconds) {
+    const double cpu_start = cpu_now();
+    const auto start = std::chrono::steady_clock::now();
+    passes = 0;
+    long local_flagged = 0;
+    do {
+      for (const Doc& d : docs) {
+        const auto c = classifier->Classify({d.title, d.text});
+        local_flagged += !c.labels.empty();
+      }
+      ++passes;
+      elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    } while (elapsed < seconds);
+    cpu_seconds = cpu_now() - cpu_start;
+    flagged += local_flagged / passes;
+  };
+  std::vector<long> passes(threads);
+  std::vector<double> elapsed(threads);
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] { run(passes[t], elapsed[t], cpu[t]); });
+  for (auto& th : pool) th.join();
+
+  double total_mb = 0;
+  double max_elapsed = 0;
+  for (int t = 0; t < threads; ++t) {
+    total_mb += static_cast<double>(bytes) * static_cast<double>(passes[t]) / 1e6;
+    max_elapsed = std::max(max_elapsed, elapsed[t]);
+  }
+  double cpu_total = 0;
+  for (const double c : cpu) cpu_total += c;
+  const double per_core = total_mb / cpu_total;  // MB per CPU-second
+  const double per_thread = total_mb / max_elapsed / threads;
+  std::printf("articles=%zu text_mb=%.1f threads=%d passes=%ld seconds=%.2f\n", docs.size(),
+              static_cast<double>(bytes) / 1e6, threads, passes[0], max_elapsed);
+  std::printf(
+      "throughput_mb_s=%.1f per_thread_mb_s=%.1f articles_per_s=%.0f flagged=%.1f%%\n",
+      total_mb / max_elapsed, per_thread,
+      static_cast<double>(docs.size()) * static_cast<double>(passes[0]) * threads / max_elapsed,
+      100.0 * static_cast<double>(flagged.load()) / threads / static_cast<double>(docs.size()));
+  std::printf("per_core_cpu_mb_s=%.1f (MB of text per CPU-second of classification)\n", per_core);
+  std::printf("peak_rss_mib=%.1f (after loading articles: %.1f, so classifier+work: %.1f)\n",
+              PeakRssMiB(), rss_loaded, PeakRssMiB() - rss_loaded);
+  return 0;
+}
