@@ -107,7 +107,8 @@ constexpr Mask kModal =
     Bit(Category::kFuture) | Bit(Category::kThreat) | Bit(Category::kConditional);
 constexpr Mask kAttackSupport = Bit(Category::kWeapon) | Bit(Category::kKill) |
                                 Bit(Category::kInjure) | Bit(Category::kMilitaryTarget) | kActors |
-                                Bit(Category::kAttackStrong);
+                                Bit(Category::kAttackStrong) | Bit(Category::kPlace) |
+                                Bit(Category::kOccurred);
 // What makes a statement about security: security words, attack words, weapons, armed
 // groups. Not the speaker itself (police and army speak about traffic and floods too) and
 // not deaths alone (accidents).
@@ -299,6 +300,15 @@ bool SubjectPosition(const Sentence& s, std::uint32_t t) {
   return false;
 }
 
+// The token is the preposition على or ضد.
+bool IsOnOrAgainst(const FieldData& f, std::uint32_t t) {
+  static const std::string kAla = NormalizeToCodes("على");
+  static const std::string kDidd = NormalizeToCodes("ضد");
+  const std::string_view word =
+      std::string_view(f.norm.codes).substr(f.tokens[t].begin, f.tokens[t].end - f.tokens[t].begin);
+  return word == kAla || word == kDidd;
+}
+
 Finding RuleClassifier::Attack(const Sentence& s, bool sport_article) const {
   Finding best;
   const FieldData& f = *s.f;
@@ -314,7 +324,9 @@ Finding RuleClassifier::Attack(const Sentence& s, bool sport_article) const {
     // Support: other evidence of violence in the sentence besides this trigger.
     const Mask others = (t > s.first ? f.pre[t - 1] : 0) |
                         (h.last_token + 1 < s.last ? f.suf[h.last_token + 1] : 0);
-    const bool supported = (others & kAttackSupport) != 0;
+    // "الهجوم على أرامكو": an attack word with its target after على/ضد names one event.
+    const bool on_target = h.last_token + 1 < s.last && IsOnOrAgainst(f, h.last_token + 1);
+    const bool supported = (others & kAttackSupport) != 0 || on_target;
     const bool hard_support = (others & (Bit(Category::kWeapon) | Bit(Category::kMilitaryTarget) |
                                          Bit(Category::kGroup) | Bit(Category::kStateForce))) != 0;
     switch (h.category) {
@@ -323,7 +335,8 @@ Finding RuleClassifier::Attack(const Sentence& s, bool sport_article) const {
         rule = "attack.event";
         break;
       case Category::kAttackWeak:
-        if ((verbal && !hard_support) || (sport && !hard_support)) break;
+        // "قرش يهاجم متزلجا", "هاجم الوزير المعارضة", football: no attacker, no attack.
+        if ((verbal || sport || accident) && !hard_support) break;
         w = supported ? weights_.attack_weak_supported : weights_.attack_weak;
         rule = supported ? "attack.event_supported" : "attack.event_unsupported";
         break;
@@ -333,7 +346,8 @@ Finding RuleClassifier::Attack(const Sentence& s, bool sport_article) const {
         rule = "attack.explosion";
         break;
       case Category::kLaunch:
-        if (AnyIn(s, Bit(Category::kWeapon), t + 1, t + 3)) {
+        // "أطلقت صواريخ", "50 صاروخا أطلقت من غزة"
+        if (AnyIn(s, Bit(Category::kWeapon), static_cast<std::int64_t>(t) - 2, t + 3)) {
           w = weights_.launch_weapon;
           rule = "attack.launch_weapon";
         }
