@@ -267,7 +267,8 @@ class OutboxPublisher : public Publisher {
   }
 
   ~OutboxPublisher() override {
-    // The sink's destructor may still report outcomes; they must find this object whole.
+    // The sink first: it holds a callback into this object. Unacknowledged messages stay in
+    // the outbox for the next run.
     sink_.reset();
   }
 
@@ -321,7 +322,7 @@ class OutboxPublisher : public Publisher {
       }
     }
     for (const OutboxEntry& entry : entries) {
-      if (!sink_->Send(entry)) ScheduleRetry(entry.seq, /*failed=*/false);
+      if (!sink_->Send(entry)) ScheduleRetry(entry.seq);
     }
     CheckSaturation();
     return {};
@@ -409,10 +410,12 @@ class OutboxPublisher : public Publisher {
     return std::min(backoff, options_.retry_backoff_max);
   }
 
-  void ScheduleRetry(std::int64_t seq, bool failed) {
+  // Puts `seq` back in line when the sink could not take it or the outbox could not be read,
+  // after the backoff its failed deliveries so far set (the minimum if none).
+  void ScheduleRetry(std::int64_t seq) {
     std::lock_guard lock(mutex_);
     auto it = pending_.find(seq);
-    const int failures = it == pending_.end() ? 1 : it->second.failures + (failed ? 1 : 0);
+    const int failures = it == pending_.end() ? 0 : it->second.failures;
     retry_.emplace(Clock::now() + Backoff(std::max(failures, 1)), seq);
   }
 
@@ -487,7 +490,7 @@ class OutboxPublisher : public Publisher {
       auto entry = outbox_->Get(seq);
       if (!entry) {
         spdlog::error("outbox: cannot read message {}: {}", seq, entry.error());
-        ScheduleRetry(seq, /*failed=*/true);
+        ScheduleRetry(seq);
         continue;
       }
       if (!*entry) {  // removed meanwhile: delivered
@@ -508,7 +511,7 @@ class OutboxPublisher : public Publisher {
         }
         ++stats_.messages_retried;
       }
-      if (!sink_->Send(**entry)) ScheduleRetry(seq, /*failed=*/false);
+      if (!sink_->Send(**entry)) ScheduleRetry(seq);
     }
   }
 

@@ -1,7 +1,7 @@
 // The Kafka messages of an article: topics, key, CloudEvents headers and the JSON value.
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <map>
-#include <regex>
 #include <set>
 #include <string>
 
@@ -182,6 +182,13 @@ TEST_CASE("daemon::TruncateUtf8 never splits a sequence") {
 TEST_CASE("daemon::FormatRfc3339 writes UTC with microseconds") {
   const auto t = std::chrono::sys_seconds(std::chrono::seconds(0)) + std::chrono::microseconds(7);
   CHECK(raqib::daemon::FormatRfc3339(t) == "1970-01-01T00:00:00.000007Z");
-  const std::regex rfc3339(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)");
-  CHECK(std::regex_match(raqib::daemon::FormatRfc3339(std::chrono::system_clock::now()), rfc3339));
+  // Shape of any instant: digits everywhere but these positions. (Not std::regex: GCC 12
+  // warns inside it under the sanitizers, and warnings are errors.)
+  const std::string now = raqib::daemon::FormatRfc3339(std::chrono::system_clock::now());
+  const std::string shape = "dddd-dd-ddTdd:dd:dd.ddddddZ";
+  REQUIRE(now.size() == shape.size());
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    CHECK((shape[i] == 'd' ? std::isdigit(static_cast<unsigned char>(now[i])) != 0
+                           : now[i] == shape[i]));
+  }
 }
