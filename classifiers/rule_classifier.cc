@@ -219,10 +219,13 @@ void RuleClassifier::Prepare(std::string_view input, Field field, FieldData& f) 
   // "has" (قد استهدفت), which is no hedge.
   static const std::string kQad = NormalizeToCodes("قد");
   static const std::string kImperfect = NormalizeToCodes("يتن");
+  static const std::string kAn = NormalizeToCodes("أن");
   const std::string_view codes = f.norm.codes;
   for (std::uint32_t t = 0; t + 1 < n; ++t) {
     const Token& a = f.tokens[t];
-    if (codes.substr(a.begin, a.end - a.begin) != kQad) continue;
+    // Likewise "أن" before an imperfect verb is irrealis: "لا يرجح أن تقوم طهران باستهداف".
+    const std::string_view word = codes.substr(a.begin, a.end - a.begin);
+    if (word != kQad && word != kAn) continue;
     const Token& b = f.tokens[t + 1];
     if (!b.digits && kImperfect.find(codes[b.begin]) != std::string::npos) {
       f.mask[t] |= Bit(Category::kThreat);
@@ -281,10 +284,16 @@ std::int64_t Nearest(const Sentence& s, Mask m, std::int64_t t, int before, int 
 // or a negation right before it ("لم يقع هجوم").
 bool Hedged(const Sentence& s, std::uint32_t t) {
   if (s.f->fut[t]) return true;
+  // The event as subject of a future verb: "الهجمات ستستمر", "عملياتها ستكون ...".
+  for (std::uint32_t u = t + 1; u < s.last && u <= t + 2; ++u) {
+    if (s.f->fut[u] || (s.f->mask[u] & Bit(Category::kFuture))) return true;
+  }
   if (AnyIn(s, kModal, static_cast<std::int64_t>(t) - 4, static_cast<std::int64_t>(t) - 1)) {
     return true;
   }
-  return AnyIn(s, Bit(Category::kNegation), static_cast<std::int64_t>(t) - 2,
+  // Negation right before ("لم تقصف", "لم يقع هجوم" as one phrase), not two words back
+  // ("لم يسفر الهجوم عن ضحايا" reports an attack).
+  return AnyIn(s, Bit(Category::kNegation), static_cast<std::int64_t>(t) - 1,
                static_cast<std::int64_t>(t) - 1);
 }
 
@@ -523,9 +532,19 @@ Finding RuleClassifier::Statement(const Sentence& s, bool security_context,
       speaker = state;
     }
     if (speaker < 0) continue;
-    const std::int64_t private_speaker = Nearest(s, Bit(Category::kNonOfficial), v, 5, 7);
-    if (private_speaker >= 0 && std::abs(private_speaker - static_cast<std::int64_t>(v)) <
-                                    std::abs(speaker - static_cast<std::int64_t>(v))) {
+    std::int64_t private_speaker = Nearest(s, Bit(Category::kNonOfficial), v, 5, 7);
+    // "المتحدث باسم الهلال الأحمر": a spokesman speaks for whoever follows باسم.
+    static const std::string kBism = NormalizeToCodes("باسم");
+    if (speaker + 2 < s.last) {
+      const Token& next = f.tokens[speaker + 1];
+      if (std::string_view(f.norm.codes).substr(next.begin, next.end - next.begin) == kBism &&
+          (f.cover[speaker + 2] & Bit(Category::kNonOfficial))) {
+        private_speaker = speaker;
+      }
+    }
+    if (private_speaker == speaker ||
+        (private_speaker >= 0 && std::abs(private_speaker - static_cast<std::int64_t>(v)) <
+                                     std::abs(speaker - static_cast<std::int64_t>(v)))) {
       // The sentence reports a private person's words; officials inside them are quoted,
       // not speaking ("قال الخبير إن الوزير رفض ...").
       return best;
@@ -546,9 +565,12 @@ Finding RuleClassifier::Statement(const Sentence& s, bool security_context,
       std::size_t k = end;
       while (k < codes.size() && codes[k] == ' ') ++k;
       if (k < codes.size() && codes[k] == ':') {
-        // Not a state or city name: "بغداد:" is a dateline.
-        const std::int64_t speaker = Nearest(
-            s, kSpeakers & ~(Bit(Category::kState) | Bit(Category::kGroupHead)), t + 1, 8, 0);
+        // In a body a state or city name before a colon is a dateline ("بغداد: قتل ..."); in
+        // a headline it is the state speaking ("باكستان: الهند انتهكت وقف النار").
+        const Mask who = f.field == Field::kTitle
+                             ? kSpeakers & ~Bit(Category::kGroupHead)
+                             : kSpeakers & ~(Bit(Category::kState) | Bit(Category::kGroupHead));
+        const std::int64_t speaker = Nearest(s, who, t + 1, 8, 0);
         if (speaker >= 0 && !AnyIn(s, Bit(Category::kNonOfficial), s.first, t)) {
           consider(weights_.statement_title_colon, "statement.headline_quote",
                    static_cast<std::uint32_t>(speaker), t);
@@ -627,11 +649,20 @@ void RuleClassifier::Entities(const std::vector<FieldData>& fields,
     out.entities.push_back({kind, std::move(text), std::move(canonical), span});
   };
   // Token a+1 continues a name started at a: same sentence, only spaces between, a word.
+  static const std::array<std::string, 12> kStop = {
+      NormalizeToCodes("إلى"),  NormalizeToCodes("في"),  NormalizeToCodes("من"),
+      NormalizeToCodes("على"),  NormalizeToCodes("عن"),  NormalizeToCodes("مع"),
+      NormalizeToCodes("أن"),   NormalizeToCodes("إن"),  NormalizeToCodes("التي"),
+      NormalizeToCodes("الذي"), NormalizeToCodes("بعد"), NormalizeToCodes("قبل")};
   auto continues = [](const FieldData& f, std::uint32_t a) {
     if (a + 1 >= f.tokens.size() || f.tokens[a + 1].sentence != f.tokens[a].sentence ||
         f.tokens[a + 1].digits) {
       return false;
     }
+    const Token& next = f.tokens[a + 1];
+    const std::string_view word =
+        std::string_view(f.norm.codes).substr(next.begin, next.end - next.begin);
+    if (std::find(kStop.begin(), kStop.end(), word) != kStop.end()) return false;
     for (std::uint32_t i = f.tokens[a].end; i < f.tokens[a + 1].begin; ++i) {
       if (f.norm.codes[i] != ' ') return false;
     }
