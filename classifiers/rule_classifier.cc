@@ -434,7 +434,10 @@ Finding RuleClassifier::Claim(const Sentence& s, bool title) const {
       const bool announce = h.category == Category::kAnnounce;
       if (negated(t) || denied || (f.mask[t] & Bit(Category::kAccuse))) continue;
       // A state announcing its own strike claims it too ("إسرائيل تعلن قصف غزة").
-      const std::int64_t actor = Nearest(s, kActors | Bit(Category::kState), t, 6, 6);
+      // After a plain speech verb the actor must be right there ("قال الجيش إنه قصف").
+      const std::int64_t actor =
+          announce ? Nearest(s, kActors | Bit(Category::kState), t, 6, 6)
+                   : Nearest(s, Bit(Category::kGroup) | Bit(Category::kStateForce), t, 3, 3);
       if (actor < 0) continue;
       const int reach = announce ? 10 : 6;
       for (std::uint32_t u = t + 1; u < s.last && u <= t + reach; ++u) {
@@ -565,11 +568,9 @@ Finding RuleClassifier::Statement(const Sentence& s, bool security_context,
       std::size_t k = end;
       while (k < codes.size() && codes[k] == ' ') ++k;
       if (k < codes.size() && codes[k] == ':') {
-        // In a body a state or city name before a colon is a dateline ("بغداد: قتل ..."); in
-        // a headline it is the state speaking ("باكستان: الهند انتهكت وقف النار").
-        const Mask who = f.field == Field::kTitle
-                             ? kSpeakers & ~Bit(Category::kGroupHead)
-                             : kSpeakers & ~(Bit(Category::kState) | Bit(Category::kGroupHead));
+        // A state or city name before a colon is a dateline ("بغداد: قتل ...", "اليمن: 4
+        // قتلى"), even in a headline, so it does not count as the speaker here.
+        const Mask who = kSpeakers & ~(Bit(Category::kState) | Bit(Category::kGroupHead));
         const std::int64_t speaker = Nearest(s, who, t + 1, 8, 0);
         if (speaker >= 0 && !AnyIn(s, Bit(Category::kNonOfficial), s.first, t)) {
           consider(weights_.statement_title_colon, "statement.headline_quote",
