@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "daemon/logging.h"
@@ -125,10 +127,7 @@ void Pipeline::Step(milliseconds wait) {
   if (!stopping_ && !Backpressured()) SubmitDueFetches();
 
   // 2. Fetch: collect finished transfers (many run at once inside the fetcher).
-  if (fetcher_->Pending() == 0) {
-    std::unique_lock lock(classified_.mu);
-    classified_.ready.wait_for(lock, wait, [this] { return !classified_.items.empty(); });
-  }
+  if (fetcher_->Pending() == 0) WaitIdle(wait);
   for (const feeds::FetchResult& result :
        fetcher_->Poll(fetcher_->Pending() ? wait : milliseconds(0))) {
     const auto it = feeds_.find(result.token);
@@ -157,6 +156,16 @@ void Pipeline::Step(milliseconds wait) {
     if (pruned > 0) Log(spdlog::level::info, fmt::format("pruned {} old dedup entries", pruned));
   }
   UpdateGauges();
+}
+
+// Nothing on the wire: sleeps until a worker finishes, the next feed falls due, or `wait`.
+void Pipeline::WaitIdle(milliseconds wait) {
+  auto idle = wait;
+  if (const auto wake = scheduler_.NextWakeup(); wake && !stopping_ && !Backpressured())
+    idle = std::clamp(std::chrono::duration_cast<milliseconds>(*wake - clock_.Now()),
+                      milliseconds(1), wait);
+  std::unique_lock lock(classified_.mu);
+  classified_.ready.wait_for(lock, idle, [this] { return !classified_.items.empty(); });
 }
 
 void Pipeline::SubmitDueFetches() {

@@ -93,6 +93,7 @@ class Pipeline {
     std::deque<ArticleRecord> items;  // guarded by mu
   };
 
+  void WaitIdle(std::chrono::milliseconds wait);
   void SubmitDueFetches();
   std::vector<ArticleRecord> ParseAndDedup(FeedRuntime& feed, const feeds::FetchResult& result,
                                            PollOutcome& outcome);
