@@ -37,12 +37,13 @@ constexpr std::array<const char*, 27> kPrefixesUtf8 = {
 
 // Enclitics and inflectional endings allowed after a stem: object/possessive pronouns,
 // plural, dual, feminine (ة folded to ه; ت before a pronoun is handled in Insert), nisba.
-constexpr std::array<const char*, 56> kSuffixesUtf8 = {
-    "ه",   "ها",  "هم",  "هما",  "هن",   "ك",    "كم", "كما", "نا",  "ني",   "ي",   "ت",
-    "تا",  "تان", "تين", "ا",    "ان",   "ين",   "ون", "وا",  "ات",  "اتها", "اته", "اتهم",
-    "ته",  "تها", "تهم", "تهما", "تنا",  "تي",   "تك", "يه",  "يها", "يهم",  "يين", "يون",
-    "يات", "يا",  "وه",  "وها",  "وهم",  "وني",  "ني", "اه",  "اها", "اهم",  "تم",  "تما",
-    "نه",  "نها", "نهم", "هات",  "يتان", "يتين", "ين", "ه"};
+constexpr std::array<const char*, 61> kSuffixesUtf8 = {
+    "ناها", "ناهم", "ناه",  "تموها", "وهما", "ه",   "ها",   "هم",  "هما", "هن",  "ك",
+    "كم",   "كما",  "نا",   "ني",    "ي",    "ت",   "تا",   "تان", "تين", "ا",   "ان",
+    "ين",   "ون",   "وا",   "ات",    "اتها", "اته", "اتهم", "ته",  "تها", "تهم", "تهما",
+    "تنا",  "تي",   "تك",   "يه",    "يها",  "يهم", "يين",  "يون", "يات", "يا",  "وه",
+    "وها",  "وهم",  "وني",  "ني",    "اه",   "اها", "اهم",  "تم",  "تما", "نه",  "نها",
+    "نهم",  "هات",  "يتان", "يتين",  "ين",   "ه"};
 
 // A proclitic chain with what it says about the word after it, worked out once.
 struct Prefix {

@@ -220,6 +220,8 @@ void RuleClassifier::Prepare(std::string_view input, Field field, FieldData& f) 
   static const std::string kQad = NormalizeToCodes("قد");
   static const std::string kImperfect = NormalizeToCodes("يتن");
   static const std::string kAn = NormalizeToCodes("أن");
+  // After أن only ي counts: nouns often start with ت or ن ("أن ناقلة النفط تعرضت").
+  static const std::string kYa = NormalizeToCodes("ي");
   const std::string_view codes = f.norm.codes;
   for (std::uint32_t t = 0; t + 1 < n; ++t) {
     const Token& a = f.tokens[t];
@@ -227,7 +229,7 @@ void RuleClassifier::Prepare(std::string_view input, Field field, FieldData& f) 
     const std::string_view word = codes.substr(a.begin, a.end - a.begin);
     if (word != kQad && word != kAn) continue;
     const Token& b = f.tokens[t + 1];
-    if (!b.digits && kImperfect.find(codes[b.begin]) != std::string::npos) {
+    if (!b.digits && (word == kQad ? kImperfect : kYa).find(codes[b.begin]) != std::string::npos) {
       f.mask[t] |= Bit(Category::kThreat);
       f.cover[t] |= Bit(Category::kThreat);
     }
@@ -316,6 +318,22 @@ bool IsOnOrAgainst(const FieldData& f, std::uint32_t t) {
   const std::string_view word =
       std::string_view(f.norm.codes).substr(f.tokens[t].begin, f.tokens[t].end - f.tokens[t].begin);
   return word == kAla || word == kDidd;
+}
+
+// Token t opens a clause: first in the sentence, after a comma, or after a clause connector
+// (فيما، بينما، حين، كما، ثم).
+bool ClauseStart(const Sentence& s, std::uint32_t t) {
+  if (t == s.first) return true;
+  static const std::array<std::string, 6> kConnectors = {
+      NormalizeToCodes("فيما"), NormalizeToCodes("بينما"), NormalizeToCodes("حين"),
+      NormalizeToCodes("كما"),  NormalizeToCodes("ثم"),    NormalizeToCodes("وقد")};
+  const std::string_view codes = s.f->norm.codes;
+  const Token& prev = s.f->tokens[t - 1];
+  for (std::uint32_t i = prev.end; i < s.f->tokens[t].begin; ++i) {
+    if (codes[i] == ',') return true;
+  }
+  const std::string_view word = codes.substr(prev.begin, prev.end - prev.begin);
+  return std::find(kConnectors.begin(), kConnectors.end(), word) != kConnectors.end();
 }
 
 Finding RuleClassifier::Attack(const Sentence& s, bool sport_article) const {
@@ -481,13 +499,13 @@ Finding RuleClassifier::Claim(const Sentence& s, bool title) const {
       }
     }
   }
-  // Verb first: "قصفت المقاومة الفلسطينية تل أبيب", "فجرت كتيبة جنين عبوة": an attack verb
-  // opening the sentence with a named group as its subject.
-  if (s.last > s.first + 1 && !denied) {
-    const std::uint32_t t = s.first;
+  // Verb first: "قصفت المقاومة الفلسطينية تل أبيب", "في حين فجرت كتيبة جنين عبوة": an
+  // attack verb opening its clause with a named group as its subject.
+  for (std::uint32_t t = s.first; t + 1 < s.last && !denied; ++t) {
     const std::uint32_t g = t + 1;
-    if ((f.mask[t] & kAttackTriggers) && !f.art[t] && !f.prep[t] && !Hedged(s, t) &&
-        (f.mask[g] & (Bit(Category::kGroup) | Bit(Category::kGroupHead))) && !f.prep[g]) {
+    if (!(f.mask[t] & kAttackTriggers) || f.art[t] || f.prep[t] || !ClauseStart(s, t)) continue;
+    if ((f.mask[g] & (Bit(Category::kGroup) | Bit(Category::kGroupHead))) && !f.prep[g] &&
+        !Hedged(s, t)) {
       consider(weights_.claim_subject_text, "claim.group_subject", g, g, t, t);
     }
   }
