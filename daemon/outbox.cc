@@ -40,7 +40,8 @@ void BindBlob(sqlite3_stmt* stmt, int index, const std::string& bytes) {
 
 }  // namespace
 
-Outbox::Outbox(sqlite3* db, std::uint64_t capacity) : capacity_(capacity), db_(db) {}
+Outbox::Outbox(sqlite3* db, std::uint64_t capacity, bool sync_full)
+    : capacity_(capacity), sync_full_(sync_full), db_(db) {}
 
 Outbox::~Outbox() {
   sqlite3_finalize(insert_);
@@ -59,7 +60,7 @@ std::expected<std::unique_ptr<Outbox>, std::string> Outbox::Open(const OutboxOpt
     sqlite3_close(db);
     return std::unexpected(std::move(message));
   }
-  std::unique_ptr<Outbox> outbox(new Outbox(db, options.capacity));
+  std::unique_ptr<Outbox> outbox(new Outbox(db, options.capacity, options.sync_full));
   std::lock_guard lock(outbox->mutex_);
   sqlite3_busy_timeout(db, 5000);
   // WAL: a commit appends to the log instead of rewriting pages, and readers never block it.
@@ -162,7 +163,17 @@ std::expected<void, std::string> Outbox::Append(std::span<OutboxEntry> entries) 
 std::expected<void, std::string> Outbox::Remove(std::span<const std::int64_t> seqs) {
   if (seqs.empty()) return {};
   std::lock_guard lock(mutex_);
-  if (auto begun = Exec("BEGIN IMMEDIATE"); !begun) return std::unexpected(begun.error());
+  // A lost removal only means a duplicate (at-least-once), so removals never wait for an
+  // fsync: commit them at NORMAL (the next FULL commit or checkpoint makes them durable).
+  // This halves the fsyncs of sync_full.
+  if (sync_full_) (void)Exec("PRAGMA synchronous=NORMAL");
+  const auto restore = [this] {
+    if (sync_full_) (void)Exec("PRAGMA synchronous=FULL");
+  };
+  if (auto begun = Exec("BEGIN IMMEDIATE"); !begun) {
+    restore();
+    return std::unexpected(begun.error());
+  }
   std::uint64_t removed = 0;
   for (std::int64_t seq : seqs) {
     sqlite3_reset(delete_);
@@ -171,15 +182,16 @@ std::expected<void, std::string> Outbox::Remove(std::span<const std::int64_t> se
       std::string error = Error("delete");
       sqlite3_reset(delete_);
       (void)Exec("ROLLBACK");
+      restore();
       return std::unexpected(std::move(error));
     }
     removed += static_cast<std::uint64_t>(sqlite3_changes(db_));
   }
   sqlite3_reset(delete_);
-  if (auto committed = Exec("COMMIT"); !committed) {
-    (void)Exec("ROLLBACK");
-    return std::unexpected("commit: " + committed.error());
-  }
+  auto committed = Exec("COMMIT");
+  if (!committed) (void)Exec("ROLLBACK");
+  restore();
+  if (!committed) return std::unexpected("commit: " + committed.error());
   depth_ -= removed;
   return {};
 }

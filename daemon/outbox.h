@@ -33,7 +33,8 @@ struct OutboxOptions {
   std::filesystem::path path;  // the SQLite file; its directory must exist
   // Most messages the outbox holds; Append fails (writing nothing) beyond it.
   std::uint64_t capacity = 100000;
-  // true: PRAGMA synchronous=FULL, every committed Append survives a power loss.
+  // true: PRAGMA synchronous=FULL, every committed Append survives a power loss (Remove
+  // commits at NORMAL either way: losing one only re-sends a message).
   // false: synchronous=NORMAL, survives a process crash (SIGKILL) but a power loss may lose
   // the last transactions. See docs/KAFKA.md for the measured cost.
   bool sync_full = true;
@@ -61,12 +62,13 @@ class Outbox {
   std::uint64_t Capacity() const { return capacity_; }
 
  private:
-  Outbox(sqlite3* db, std::uint64_t capacity);
+  Outbox(sqlite3* db, std::uint64_t capacity, bool sync_full);
   std::expected<void, std::string> Prepare();
   std::expected<void, std::string> Exec(const char* sql);  // needs mutex_ held
   std::string Error(const char* what) const;               // needs mutex_ held
 
   const std::uint64_t capacity_;
+  const bool sync_full_;
   // Guards the connection, its prepared statements and depth_: Append runs on the pipeline
   // thread, Remove and Get on whichever thread serves delivery reports.
   mutable std::mutex mutex_;
