@@ -212,6 +212,21 @@ void Lexicon::Compile() {
   for (int c = 0xD0; c <= 0xD3; ++c) symbol_[c] = static_cast<std::uint8_t>(next_symbol++);
   for (int c = '0'; c <= '9'; ++c) symbol_[c] = static_cast<std::uint8_t>(next_symbol++);
   dense_.clear();
+  // The first three letters of every trie path, and the two-letter words, as bitmaps (32 KiB
+  // and 512 B) checked before walking the trie: most tokens start no lexicon word, and this
+  // saves their walk's cache misses.
+  trigram_.assign(kSymbols * kSymbols * kSymbols / 64, 0);
+  two_letter_.assign(kSymbols * kSymbols / 64, 0);
+  for (const auto& [c1, n1] : nodes_[0].children) {
+    for (const auto& [c2, n2] : nodes_[n1].children) {
+      const std::uint32_t bi = symbol_[c1] * kSymbols + symbol_[c2];
+      if (!nodes_[n2].words.empty()) two_letter_[bi / 64] |= std::uint64_t{1} << (bi % 64);
+      for (const auto& [c3, n3] : nodes_[n2].children) {
+        const std::uint32_t tri = bi * kSymbols + symbol_[c3];
+        trigram_[tri / 64] |= std::uint64_t{1} << (tri % 64);
+      }
+    }
+  }
   flat_.assign(nodes_.size(), {});
   edge_byte_.clear();
   edge_child_.clear();
@@ -303,6 +318,20 @@ std::expected<void, std::string> Lexicon::AddUncompiled(Category category,
   return {};
 }
 
+bool Lexicon::MayStartWord(std::string_view stem) const {
+  if (stem.size() < 2) return false;
+  const std::uint32_t a = symbol_[static_cast<unsigned char>(stem[0])];
+  const std::uint32_t b = symbol_[static_cast<unsigned char>(stem[1])];
+  if (a == 0 || b == 0) return true;  // outside the compact alphabet: just walk
+  const std::uint32_t bi = a * kSymbols + b;
+  if (two_letter_[bi / 64] & (std::uint64_t{1} << (bi % 64))) return true;
+  if (stem.size() < 3) return false;
+  const std::uint32_t c = symbol_[static_cast<unsigned char>(stem[2])];
+  if (c == 0) return true;
+  const std::uint32_t tri = bi * kSymbols + c;
+  return (trigram_[tri / 64] & (std::uint64_t{1} << (tri % 64))) != 0;
+}
+
 void Lexicon::MatchToken(std::string_view token, std::vector<WordMatch>& out) const {
   const Affixes& affixes = GetAffixes();
   if (token.empty()) return;
@@ -322,6 +351,7 @@ void Lexicon::MatchToken(std::string_view token, std::vector<WordMatch>& out) co
         continue;
       }
     }
+    if (!MayStartWord(token.substr(prefix.size()))) continue;
     std::uint32_t node = 0;
     for (std::size_t i = prefix.size(); i < token.size(); ++i) {
       node = Child(node, static_cast<unsigned char>(token[i]));

@@ -173,6 +173,10 @@ class Lexicon {
   static constexpr int kSymbols = 64;
   std::array<std::uint8_t, 256> symbol_{};  // code byte -> 1..63, 0 = not in the alphabet
   std::vector<std::array<std::uint32_t, kSymbols>> dense_;
+  std::vector<std::uint64_t> trigram_;     // bit per (first, second, third) symbol of a path
+  std::vector<std::uint64_t> two_letter_;  // bit per two-letter word
+  // False when no lexicon word can start at `stem` (a cheap filter before the trie walk).
+  bool MayStartWord(std::string_view stem) const;
   std::vector<FlatNode> flat_;  // compiled copy of nodes_
   std::vector<unsigned char> edge_byte_;
   std::vector<std::uint32_t> edge_child_;
