@@ -287,7 +287,7 @@ std::int64_t Nearest(const Sentence& s, Mask m, std::int64_t t, int before, int 
 bool Hedged(const Sentence& s, std::uint32_t t) {
   if (s.f->fut[t]) return true;
   // The event as subject of a future verb: "الهجمات ستستمر", "عملياتها ستكون ...".
-  for (std::uint32_t u = t + 1; u < s.last && u <= t + 2; ++u) {
+  for (std::uint32_t u = t + 1; u < s.last && u <= t + 3; ++u) {
     if (s.f->fut[u] || (s.f->mask[u] & Bit(Category::kFuture))) return true;
   }
   if (AnyIn(s, kModal, static_cast<std::int64_t>(t) - 4, static_cast<std::int64_t>(t) - 1)) {
@@ -564,7 +564,7 @@ Finding RuleClassifier::Statement(const Sentence& s, bool security_context,
       }
     }
     if (private_speaker == speaker ||
-        (private_speaker >= 0 && std::abs(private_speaker - static_cast<std::int64_t>(v)) <
+        (private_speaker >= 0 && std::abs(private_speaker - static_cast<std::int64_t>(v)) <=
                                      std::abs(speaker - static_cast<std::int64_t>(v)))) {
       // The sentence reports a private person's words; officials inside them are quoted,
       // not speaking ("قال الخبير إن الوزير رفض ...").

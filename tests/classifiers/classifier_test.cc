@@ -44,6 +44,9 @@ TEST_CASE("classifiers::Classify reports attacks that happened") {
            "أسقطت الدفاعات الجوية طائرتين مسيرتين قبل وصولهما إلى القاعدة.",
            "اغتال مسلحون مجهولون ضابطا في الشرطة بإطلاق النار عليه.",
            "ويعد هذا الهجوم الصاروخي الثاني والعشرين منذ أكتوبر ضد المصالح الأميركية.",
+           "وقالت الوزارة إن الهجوم على المصفاة أوقف الإنتاج.",  // على + target
+           "ندد البيان بالهجوم الأخير الذي وقع قرب الحدود.",     // an event that took place
+           "لم يسفر الهجوم الصاروخي عن ضحايا.",                  // negation not on the event
        }) {
     INFO(text);
     CHECK(Text(text).Has(EventType::kAttack));
@@ -78,6 +81,8 @@ TEST_CASE("classifiers::Classify treats threats, future and conditions as no att
            "إذا تعرضت قواتنا لأي هجوم فسوف نرد بقوة.",
            "توعد القائد باستهداف السفن في البحر الأحمر.",
            "لم يقع أي هجوم على القاعدة خلال الشهر الماضي.",
+           "وقال إن الهجمات على القواعد ستستمر حتى الانسحاب.",  // future after the event
+           "ولا يرجح المسؤول أن يقوم الجيش باستهداف المدينة.",  // أن + imperfect
        }) {
     INFO(text);
     CHECK_FALSE(Text(text).Has(EventType::kAttack));
@@ -95,6 +100,13 @@ TEST_CASE("classifiers::Classify finds claims of responsibility") {
     const auto c = Text(text);
     CHECK(c.Has(EventType::kClaim));
     CHECK(c.Has(EventType::kAttack));  // a claim reports an attack
+  }
+  SECTION("a verb-first report with the group as subject") {
+    CHECK(Text("قصفت سرايا القدس مستوطنة سديروت برشقة صاروخية.").Has(EventType::kClaim));
+  }
+  SECTION("a group spokesman in a news flash") {
+    CHECK(Text("عاجل | متحدث باسم الحوثيين: الهجوم بالطيران المسير استهدف مطار أبها")
+              .Has(EventType::kClaim));
   }
   SECTION("a headline in the group's own account") {
     CHECK(Titled("سرايا القدس تقصف مستوطنة سديروت برشقة صاروخية", "").Has(EventType::kClaim));
@@ -125,6 +137,22 @@ TEST_CASE("classifiers::Classify finds official statements about security") {
     INFO(text);
     CHECK(Text(text).Has(EventType::kStatement));
   }
+  SECTION("the same official goes on in the next sentence") {
+    const auto c =
+        Text("قال وزير الدفاع إن قواته صدت الهجوم. وأضاف: الهجمات على قواعدنا لن تمر دون رد.");
+    int statements = 0;
+    for (const Evidence& e : c.evidence) statements += e.type == EventType::kStatement;
+    CHECK(statements == 2);
+  }
+  SECTION("a claim carrying threats and justifications is a statement too") {
+    const auto c = Text(
+        "وأعلنت الجماعة في بيان مسؤوليتها عن الهجوم ردا على الغارات، وتوعدت بمواصلة عملياتها.");
+    CHECK(c.Has(EventType::kClaim));
+    CHECK(c.Has(EventType::kStatement));
+    const auto alone = Text("وأعلنت الجماعة مسؤوليتها عن الهجوم.");
+    CHECK(alone.Has(EventType::kClaim));
+    CHECK_FALSE(alone.Has(EventType::kStatement));
+  }
   SECTION("a headline quote") {
     CHECK(Titled("وزير الدفاع: سنواصل العمليات العسكرية ضد داعش", "").Has(EventType::kStatement));
   }
@@ -136,6 +164,8 @@ TEST_CASE("classifiers::Classify ignores private speakers and unrelated statemen
            "قال وزير المالية إن أسعار النفط سترتفع العام المقبل.",
            "قال مدرب الفريق إن اللاعبين جاهزون للمباراة النهائية.",
            "أكد وزير الصحة أن المستشفيات جاهزة لاستقبال المرضى.",
+           "بغداد: قال مراسلنا إن هجوما استهدف السوق.",                // dateline, reporter
+           "قال المتحدث باسم الهلال الأحمر إن الغارات دمرت المنازل.",  // an NGO's spokesman
        }) {
     INFO(text);
     CHECK_FALSE(Text(text).Has(EventType::kStatement));
