@@ -533,7 +533,10 @@ Finding RuleClassifier::Statement(const Sentence& s, bool security_context,
   Finding best;
   const FieldData& f = *s.f;
   if (sport_article) return best;
-  const bool topic = Any(s, kSecurityTopic);
+  // Deaths and injuries are a security topic unless the sentence says accident or disease.
+  const bool topic =
+      Any(s, kSecurityTopic) || (Any(s, Bit(Category::kKill) | Bit(Category::kInjure)) &&
+                                 !Any(s, Bit(Category::kAccident) | Bit(Category::kJudicial)));
   const bool off_topic = Any(s, Bit(Category::kEconomy) | Bit(Category::kSport)) && !topic;
   if (off_topic || (!topic && !security_context)) return best;
   auto consider = [&best](double w, const char* rule, std::uint32_t a, std::uint32_t b) {
