@@ -14,5 +14,6 @@ if ! ls "$src"/*.zip >/dev/null 2>&1; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-for z in $(ls "$src"/*.zip | head -n "$n"); do unzip -q -o "$z" -d "$tmp"; done
+# Python's zipfile (Debian python3) instead of unzip, so no extra package is needed.
+for z in $(ls "$src"/*.zip | head -n "$n"); do /usr/bin/python3 -m zipfile -e "$z" "$tmp"; done
 "$build/bench/bench_classify" "$@" "$tmp"/*.json
