@@ -337,9 +337,12 @@ class CurlFetcher final : public Fetcher {
     for (auto it = queued_.begin();
          it != queued_.end() && active_.size() < options_.max_connections;) {
       const std::string& host = it->host_key;
-      if (!host.empty() && per_host_[host] >= options_.max_connections_per_host) {
-        ++it;
-        continue;
+      if (!host.empty()) {
+        auto busy = per_host_.find(host);
+        if (busy != per_host_.end() && busy->second >= options_.max_connections_per_host) {
+          ++it;
+          continue;
+        }
       }
       Start(std::move(*it));
       it = queued_.erase(it);
@@ -376,13 +379,13 @@ class CurlFetcher final : public Fetcher {
   void Configure(Transfer& t) {
     CURL* e = t.easy;
     curl_easy_setopt(e, CURLOPT_URL, t.request.url.c_str());
-    curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.error_buffer);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https,file");
     curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, options_.max_redirects > 0 ? 1L : 0L);
-    curl_easy_setopt(e, CURLOPT_MAXREDIRS, options_.max_redirects);
+    // libcurl reads -1 as "no limit": anything below 0 means "do not follow" here.
+    curl_easy_setopt(e, CURLOPT_MAXREDIRS, std::max(options_.max_redirects, 0L));
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, AcceptEncoding());
     curl_easy_setopt(e, CURLOPT_USERAGENT, options_.user_agent.c_str());

@@ -10,7 +10,7 @@ packages=(
   # libraries (see docs/DEPENDENCIES.md for why each one)
   libcurl4-openssl-dev libpugixml-dev librdkafka-dev libspdlog-dev libfmt-dev catch2
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev libcpp-httplib-dev
-  libsystemd-dev libicu-dev zlib1g-dev libbenchmark-dev libgumbo-dev
+  libsystemd-dev libicu-dev zlib1g-dev libbenchmark-dev libgumbo-dev libbrotli-dev
   # test peers and tools: independent Kafka clients, reference feed parser, schema validation
   kcat python3 python3-kafka python3-lz4 python3-zstandard python3-feedparser python3-jsonschema
   sqlite3 systemd curl

@@ -5,6 +5,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <zlib.h>
+#ifdef RAQIB_TEST_BROTLI
+#include <brotli/encode.h>
+#endif
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -110,6 +113,33 @@ class RefusingPort {
  private:
   int fd_;
   int port_ = 0;
+};
+
+// Counts requests in flight across several servers. Hold() keeps a request until `n` have
+// been in flight at once (or 5 s passed), then a little longer so a request beyond a cap
+// would overlap too: the highest concurrency the fetcher allows is what gets observed.
+class ConcurrencyGate {
+ public:
+  void Hold(std::size_t n) {
+    std::unique_lock lock(mutex_);
+    max_in_flight_ = std::max(max_in_flight_, ++in_flight_);
+    changed_.notify_all();
+    changed_.wait_for(lock, 5s, [&] { return max_in_flight_ >= n; });
+    lock.unlock();
+    std::this_thread::sleep_for(10ms);
+    lock.lock();
+    --in_flight_;
+  }
+  std::size_t max_in_flight() const {
+    std::lock_guard lock(mutex_);
+    return max_in_flight_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;  // signalled when a request arrives
+  std::size_t in_flight_ = 0;        // guarded by mutex_
+  std::size_t max_in_flight_ = 0;    // guarded by mutex_
 };
 
 // Drives a fetcher until every submitted request has come back; results by token.
@@ -454,6 +484,52 @@ TEST_CASE("feeds::Fetcher applies the body cap after decompression (gzip bomb)")
   CHECK(result.error_message.find("decompression") != std::string::npos);
 }
 
+TEST_CASE("feeds::Fetcher offers brotli exactly when libcurl decodes it") {
+  const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
+  const bool curl_brotli = (info->features & CURL_VERSION_BROTLI) != 0;
+  HttpTestServer server;
+  server.Route("/feed.xml", [](const HttpRequest&) { return HttpResponse::Ok(kFeed); });
+  REQUIRE(Fetch(server.Url("/feed.xml")).ok());
+  const std::string offered = server.RequestsFor("/feed.xml").at(0).Header("Accept-Encoding");
+  CHECK((offered.find("br") != std::string::npos) == curl_brotli);
+#ifdef RAQIB_TEST_BROTLI
+  if (!curl_brotli) {
+    WARN("libcurl was built without brotli: brotli bodies not tested");
+    return;
+  }
+  const auto brotli = [](const std::string& data) {
+    std::string out(BrotliEncoderMaxCompressedSize(data.size()), '\0');
+    std::size_t size = out.size();
+    if (!BrotliEncoderCompress(5, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_GENERIC, data.size(),
+                               reinterpret_cast<const std::uint8_t*>(data.data()), &size,
+                               reinterpret_cast<std::uint8_t*>(out.data()))) {
+      throw std::runtime_error("BrotliEncoderCompress");
+    }
+    out.resize(size);
+    return out;
+  };
+  const std::string document = std::string(kFeed) + std::string(5000, ' ');
+  const std::string bomb = brotli(std::string(16 << 20, '\0'));
+  REQUIRE(bomb.size() < 64 * 1024);
+  server.Route("/br.xml", [&](const HttpRequest&) {
+    return HttpResponse::Ok(brotli(document)).With("Content-Encoding", "br");
+  });
+  server.Route("/bomb.xml", [&](const HttpRequest&) {
+    return HttpResponse::Ok(bomb).With("Content-Encoding", "br");
+  });
+  const FetchResult decoded = Fetch(server.Url("/br.xml"));
+  REQUIRE(decoded.ok());
+  CHECK(decoded.body == document);
+  FetcherOptions options = TestOptions();
+  options.max_body_bytes = 1 << 20;
+  const FetchResult bombed = Fetch(server.Url("/bomb.xml"), options);
+  CHECK(bombed.error == FetchErrorKind::kTooLarge);
+  CHECK(bombed.body.empty());
+#else
+  WARN("libbrotlienc not found at build time: brotli bodies not tested");
+#endif
+}
+
 TEST_CASE("feeds::Fetcher treats a truncated body as an error") {
   HttpTestServer server;
   server.RawRoute("/short", [](const HttpRequest&, RawConnection& connection) {
@@ -599,27 +675,50 @@ TEST_CASE("feeds::Fetcher honours the per-host cap on concurrent connections") {
   CHECK(fetcher->Pending() == 0);
 }
 
-TEST_CASE("feeds::Fetcher honours the global cap across hosts") {
-  constexpr std::size_t kGlobal = 2;
-  constexpr std::uint64_t kRequests = 8;
+TEST_CASE("feeds::Fetcher keeps per-host caps separate for each host") {
+  constexpr std::size_t kPerHost = 2;
+  constexpr std::uint64_t kPerServer = 20;
   // Two servers, seen as two hosts: 127.0.0.1 and localhost (curl resolves it to loopback).
   HttpTestServer a;
   HttpTestServer b;
-  // Requests in flight across both servers; each handler waits until kGlobal have been in
-  // flight at once (or a while has passed), so the highest concurrency allowed is observed.
-  std::mutex mutex;
-  std::condition_variable changed;
-  std::size_t in_flight = 0;      // guarded by mutex
-  std::size_t max_in_flight = 0;  // guarded by mutex
+  ConcurrencyGate gate;
   const auto handler = [&](const HttpRequest&) {
-    std::unique_lock lock(mutex);
-    max_in_flight = std::max(max_in_flight, ++in_flight);
-    changed.notify_all();
-    changed.wait_for(lock, 5s, [&] { return max_in_flight >= kGlobal; });
-    lock.unlock();
-    std::this_thread::sleep_for(20ms);  // so a request beyond the cap would overlap
-    lock.lock();
-    --in_flight;
+    gate.Hold(2 * kPerHost);
+    return HttpResponse::Ok(kFeed);
+  };
+  a.Route("/feed.xml", handler);
+  b.Route("/feed.xml", handler);
+  FetcherOptions options = TestOptions();
+  options.max_connections = 64;
+  options.max_connections_per_host = kPerHost;
+  options.low_speed_time = 30s;  // requests are held on purpose
+  auto fetcher = raqib::feeds::MakeCurlFetcher(options);
+  const std::string b_url = "http://localhost:" + std::to_string(b.port()) + "/feed.xml";
+  for (std::uint64_t token = 1; token <= 2 * kPerServer; ++token) {
+    fetcher->Submit(Request(token, token % 2 == 0 ? a.Url("/feed.xml") : b_url));
+  }
+  const auto results = Drain(*fetcher);
+  REQUIRE(results.size() == 2 * kPerServer);
+  for (const auto& [token, result] : results) {
+    INFO(token << ": " << result.error_message);
+    CHECK(result.ok());
+  }
+  CHECK(a.RequestCount("/feed.xml") == kPerServer);
+  CHECK(b.RequestCount("/feed.xml") == kPerServer);
+  // Each host at its own cap, both at the same time.
+  CHECK(a.MaxConcurrentRequests() == kPerHost);
+  CHECK(b.MaxConcurrentRequests() == kPerHost);
+  CHECK(gate.max_in_flight() == 2 * kPerHost);
+}
+
+TEST_CASE("feeds::Fetcher honours the global cap across hosts") {
+  constexpr std::size_t kGlobal = 2;
+  constexpr std::uint64_t kRequests = 8;
+  HttpTestServer a;
+  HttpTestServer b;
+  ConcurrencyGate gate;
+  const auto handler = [&](const HttpRequest&) {
+    gate.Hold(kGlobal);
     return HttpResponse::Ok(kFeed);
   };
   a.Route("/feed.xml", handler);
@@ -629,11 +728,9 @@ TEST_CASE("feeds::Fetcher honours the global cap across hosts") {
   options.max_connections_per_host = 10;
   options.low_speed_time = 30s;  // requests are held on purpose
   auto fetcher = raqib::feeds::MakeCurlFetcher(options);
+  const std::string b_url = "http://localhost:" + std::to_string(b.port()) + "/feed.xml";
   for (std::uint64_t token = 1; token <= kRequests; ++token) {
-    const std::string url = token % 2 == 0
-                                ? a.Url("/feed.xml")
-                                : "http://localhost:" + std::to_string(b.port()) + "/feed.xml";
-    fetcher->Submit(Request(token, url));
+    fetcher->Submit(Request(token, token % 2 == 0 ? a.Url("/feed.xml") : b_url));
   }
   const auto results = Drain(*fetcher);
   REQUIRE(results.size() == kRequests);
@@ -643,8 +740,7 @@ TEST_CASE("feeds::Fetcher honours the global cap across hosts") {
   }
   CHECK(a.RequestCount("/feed.xml") == kRequests / 2);
   CHECK(b.RequestCount("/feed.xml") == kRequests / 2);
-  std::lock_guard lock(mutex);
-  CHECK(max_in_flight == kGlobal);
+  CHECK(gate.max_in_flight() == kGlobal);
 }
 
 TEST_CASE("feeds::Fetcher returns every result once, with its token") {

@@ -9,7 +9,7 @@
 //     if (r.Header("If-None-Match") == "\"v1\"") return HttpResponse::Status(304);
 //     return HttpResponse::Ok("<rss/>", "application/rss+xml").With("ETag", "\"v1\"");
 //   });
-//   FetchOnce(options, {.url = server.Url("/feed.xml")});
+//   ... fetch server.Url("/feed.xml") ...
 //   CHECK(server.RequestCount("/feed.xml") == 1);
 #pragma once
 
