@@ -150,12 +150,12 @@ const std::array<unsigned char, 256>& ArabicBlock() {
 
 void Normalize(std::string_view input, NormalizedText& out) {
   const auto& arabic = ArabicBlock();
-  out.codes.clear();
-  out.begin.clear();
-  out.end.clear();
-  out.codes.reserve(input.size());
-  out.begin.reserve(input.size());
-  out.end.reserve(input.size());
+  // Sized for the worst case (one code per byte) and written by index, then cut to size:
+  // cheaper than three push_backs per character.
+  out.codes.resize(input.size());
+  out.begin.resize(input.size());
+  out.end.resize(input.size());
+  std::size_t n = 0;
   std::size_t i = 0;
   while (i < input.size()) {
     char32_t cp = 0;
@@ -178,14 +178,18 @@ void Normalize(std::string_view input, NormalizedText& out) {
     const auto end = static_cast<std::uint32_t>(i + len);
     if (code == kDrop) {
       // A dropped mark belongs to the character before it, so spans keep the tashkeel.
-      if (!out.end.empty() && out.end.back() == i) out.end.back() = end;
+      if (n > 0 && out.end[n - 1] == i) out.end[n - 1] = end;
     } else {
-      out.codes.push_back(static_cast<char>(code));
-      out.begin.push_back(static_cast<std::uint32_t>(i));
-      out.end.push_back(end);
+      out.codes[n] = static_cast<char>(code);
+      out.begin[n] = static_cast<std::uint32_t>(i);
+      out.end[n] = end;
+      ++n;
     }
     i += len;
   }
+  out.codes.resize(n);
+  out.begin.resize(n);
+  out.end.resize(n);
 }
 
 NormalizedText Normalize(std::string_view input) {
