@@ -17,10 +17,12 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <random>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "feeds/fetcher.h"
 #include "tests/tools/http_test_server.h"
@@ -575,6 +577,50 @@ TEST_CASE("feeds::Fetcher survives garbage and silent hang-ups") {
     CHECK(result.error == FetchErrorKind::kOther);
     CHECK_FALSE(result.error_message.empty());
   }
+}
+
+TEST_CASE("feeds::Fetcher survives random bytes in every part of an answer") {
+  // A fixed seed: the same hostile answers every run. Each answer is valid up to a point and
+  // random after it; whatever libcurl makes of it, the result is a value, never a crash.
+  std::mt19937 random(20261121);
+  const auto noise = [&](std::size_t n) {
+    std::string out(n, '\0');
+    for (char& c : out) c = static_cast<char>(random() & 0xff);
+    return out;
+  };
+  const std::vector<std::string> prefixes = {
+      "",
+      "HTTP/1.1 200 OK\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Length: 64\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 64\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nContent-Length: 64\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+      "HTTP/1.1 301 Moved\r\nLocation: ",
+  };
+  HttpTestServer server;
+  std::vector<std::string> answers;
+  for (int round = 0; round < 4; ++round) {
+    for (const std::string& prefix : prefixes) answers.push_back(prefix + noise(64));
+  }
+  for (std::size_t i = 0; i < answers.size(); ++i) {
+    server.RawRoute("/r" + std::to_string(i),
+                    [&answers, i](const HttpRequest&, RawConnection& connection) {
+                      connection.Send(answers[i]);
+                    });
+  }
+  for (std::size_t i = 0; i < answers.size(); ++i) {
+    INFO("answer " << i);
+    const FetchResult result = Fetch(server.Url("/r" + std::to_string(i)));
+    CHECK(result.ok() == result.error_message.empty());
+    if (!result.ok()) CHECK(result.body.empty());
+  }
+  // Bytes that are not gzip under Content-Encoding: gzip.
+  server.Route("/bad-gzip", [](const HttpRequest&) {
+    return HttpResponse::Ok("definitely not gzip").With("Content-Encoding", "gzip");
+  });
+  const FetchResult bad_gzip = Fetch(server.Url("/bad-gzip"));
+  CHECK(bad_gzip.error == FetchErrorKind::kOther);
+  CHECK_FALSE(bad_gzip.error_message.empty());
 }
 
 TEST_CASE("feeds::Fetcher stops endless response headers with kTooLarge") {
