@@ -336,6 +336,19 @@ bool ClauseStart(const Sentence& s, std::uint32_t t) {
   return std::find(kConnectors.begin(), kConnectors.end(), word) != kConnectors.end();
 }
 
+// Token u follows a word for footage ("بثت القسام مشاهد لاستهداف دبابة"): the preposition
+// then introduces the group's own act.
+bool AfterFootage(const FieldData& f, std::uint32_t u) {
+  static const std::array<std::string, 6> kFootage = {
+      NormalizeToCodes("مشاهد"), NormalizeToCodes("صور"),    NormalizeToCodes("فيديو"),
+      NormalizeToCodes("لقطات"), NormalizeToCodes("تسجيلا"), NormalizeToCodes("مقطعا")};
+  if (u == 0) return false;
+  const Token& prev = f.tokens[u - 1];
+  const std::string_view word =
+      std::string_view(f.norm.codes).substr(prev.begin, prev.end - prev.begin);
+  return std::find(kFootage.begin(), kFootage.end(), word) != kFootage.end();
+}
+
 Finding RuleClassifier::Attack(const Sentence& s, bool sport_article) const {
   Finding best;
   const FieldData& f = *s.f;
@@ -462,7 +475,8 @@ Finding RuleClassifier::Claim(const Sentence& s, bool title) const {
         // The announced act is the verb's object ("أعلن استهداف"), not behind a preposition
         // ("تعرضت لهجوم").
         // A definite noun is a reported event ("أعلنت ... أن الاعتداء حصل"), not the act.
-        if (!(f.mask[u] & kAttackTriggers) || f.prep[u] || f.art[u]) continue;
+        if (!(f.mask[u] & kAttackTriggers) || f.art[u]) continue;
+        if (f.prep[u] && !AfterFootage(f, u)) continue;
         if (Hedged(s, u) ||
             AnyIn(s, Bit(Category::kIntercept) | Bit(Category::kPassive) | Bit(Category::kAccuse),
                   t + 1, static_cast<std::int64_t>(u) - 1)) {
