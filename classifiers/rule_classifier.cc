@@ -349,6 +349,13 @@ bool AfterFootage(const FieldData& f, std::uint32_t u) {
   return std::find(kFootage.begin(), kFootage.end(), word) != kFootage.end();
 }
 
+// The token is the complementizer إن / أن (both normalise to ان).
+bool IsThat(const FieldData& f, std::uint32_t t) {
+  static const std::string kAn = NormalizeToCodes("أن");
+  const Token& tok = f.tokens[t];
+  return std::string_view(f.norm.codes).substr(tok.begin, tok.end - tok.begin) == kAn;
+}
+
 Finding RuleClassifier::Attack(const Sentence& s, bool sport_article) const {
   Finding best;
   const FieldData& f = *s.f;
@@ -564,7 +571,9 @@ Finding RuleClassifier::Statement(const Sentence& s, bool security_context,
     if (!(f.mask[v] & kSpeechActs)) continue;
     // A state name speaks for its government only right next to the verb ("حذرت بغداد").
     std::int64_t speaker = Nearest(s, kSpeakers & ~Bit(Category::kState), v, 5, 7);
-    const std::int64_t state = Nearest(s, Bit(Category::kState), v, 1, 2);
+    std::int64_t state = Nearest(s, Bit(Category::kState), v, 1, 2);
+    // "وقالت إن تركيا شهدت ...": a state after إن/أن is what is said, not who says it.
+    if (state == static_cast<std::int64_t>(v) + 2 && IsThat(f, v + 1)) state = -1;
     if (speaker < 0 || (state >= 0 && std::abs(state - static_cast<std::int64_t>(v)) <
                                           std::abs(speaker - static_cast<std::int64_t>(v)))) {
       speaker = state;
