@@ -108,6 +108,7 @@ class MockCluster:
         check(answer == "ok", f"mock cluster: {line!r} answered {answer!r}")
 
     def close(self):
+        """Stops the cluster; returns its exit status (0 unless it crashed or leaked)."""
         if self.proc.poll() is None:
             try:
                 self.proc.stdin.write("quit\n")
@@ -116,6 +117,7 @@ class MockCluster:
             except (BrokenPipeError, subprocess.TimeoutExpired):
                 self.proc.kill()
                 self.proc.wait()
+        return self.proc.returncode
 
 
 # Properties every test run of the driver uses: fast reconnects and a short message timeout,
@@ -442,6 +444,8 @@ def main():
         started = time.monotonic()
         SCENARIOS[args.scenario](args, cluster, workdir, schema)
         check_logs(workdir)
+        status = cluster.close()
+        check(status == 0, f"mock cluster exited with {status}")
         print(f"PASS {args.scenario} in {time.monotonic() - started:.1f} s")
         return 0
     except Failure as e:
