@@ -683,13 +683,18 @@ void RuleClassifier::Entities(const std::vector<FieldData>& fields,
                               Classification& out) const {
   auto add = [&out](EntityKind kind, const FieldData& f, std::uint32_t a, std::uint32_t b,
                     std::string canonical) {
-    for (const Entity& e : out.entities) {
-      if (e.kind == kind && e.canonical == canonical) return;
-    }
-    int count = 0;
-    for (const Entity& e : out.entities) count += e.kind == kind;
-    if (count >= 8) return;
     const Span span = TokenSpan(f, a, b);
+    int count = 0;
+    for (const Entity& e : out.entities) {
+      if (e.kind != kind) continue;
+      ++count;
+      // Once per name, and not again inside a longer name ("حزب الله" in "كتائب حزب الله").
+      if (e.canonical == canonical) return;
+      if (e.span.field == span.field && e.span.begin <= span.begin && span.end <= e.span.end) {
+        return;
+      }
+    }
+    if (count >= 8) return;
     std::string text(f.original.substr(span.begin, span.end - span.begin));
     out.entities.push_back({kind, std::move(text), std::move(canonical), span});
   };
