@@ -6,14 +6,17 @@
 //   bench_poll [--feeds N] [--items K] [--sink mock|stdout] [--workers W]
 //
 // Cycles: "cold" (every feed answers 200 with K articles never seen: parse, classify,
-// publish), "warm" (a restart: every feed answers 304 to the stored ETag), and "reread" (the
-// server forgets ETags: every document is parsed again and every article is a duplicate).
+// publish), "warm" (a restart: every feed answers 304 to the stored ETag), "reread" (the
+// server forgets ETags: every document is parsed again and every article is a duplicate), and
+// "live" (40 s of polling every 30 s while each feed publishes one new article: the latency
+// from its appearance to Kafka's acknowledgement).
 #include <httplib.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <algorithm>
 #include <atomic>
@@ -21,6 +24,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <mutex>
 #include <sstream>
@@ -38,7 +42,7 @@ using namespace raqib::daemon;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using WallClock = std::chrono::steady_clock;
 
 struct Args {
   int feeds = 1000;
@@ -55,13 +59,21 @@ struct Args {
   // More threads than the daemon has connections: keep-alive connections each hold one.
   server.new_task_queue = [] { return new httplib::ThreadPool(96); };
   server.set_keep_alive_max_count(100000);
+  std::atomic<long long> fresh_at{0};  // unix seconds when every feed got one new article
   server.Get("/etags/off", [&etags](const httplib::Request&, httplib::Response& res) {
     etags = false;
     res.set_content("ok", "text/plain");
   });
+  server.Get("/fresh", [&fresh_at](const httplib::Request&, httplib::Response& res) {
+    fresh_at = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    res.set_content("ok", "text/plain");
+  });
   server.Get(R"(/f/(\d+)\.rss)", [&](const httplib::Request& req, httplib::Response& res) {
     const std::string n = req.matches[1];
-    const std::string etag = "\"" + n + "\"";
+    const long long fresh = fresh_at;
+    const std::string etag = fmt::format("\"{}-{}\"", n, fresh);
     if (etags && req.get_header_value("If-None-Match") == etag) {
       res.status = 304;
       return;
@@ -70,6 +82,14 @@ struct Args {
         "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>feed " + n +
         "</title><link>http://127.0.0.1/</link>";
     const auto& stories = raqib::daemon::demo::Stories();
+    if (fresh > 0) {  // the new article, dated when it appeared
+      const auto& s = stories[std::stoul(n) % stories.size()];
+      body += fmt::format(
+          "<item><guid isPermaLink=\"false\">bench:{}:fresh</guid><title>{} ({}-fresh)</title>"
+          "<pubDate>{:%a, %d %b %Y %H:%M:%S} GMT</pubDate><description>{} (المصدر {} عاجل)"
+          "</description></item>",
+          n, s.title, n, std::chrono::sys_seconds(std::chrono::seconds(fresh)), s.text, n);
+    }
     for (int i = 0; i < items; ++i) {
       const auto& s = stories[(std::stoul(n) * 7 + static_cast<std::size_t>(i)) % stories.size()];
       body += fmt::format(
@@ -150,8 +170,10 @@ class NullBuffer : public std::streambuf {
 };
 
 // Runs one cycle (every feed polled once, everything published and acknowledged).
+// `run` drives the pipeline; by default until every feed was polled once and all is published.
 void Cycle(const char* name, const Config& config, const Args& args,
-           std::shared_ptr<const raqib::classifiers::Classifier> classifier, StateStore& store) {
+           std::shared_ptr<const raqib::classifiers::Classifier> classifier, StateStore& store,
+           const std::function<void(Pipeline&)>& run = {}) {
   static NullBuffer null_buffer;
   static std::ostream null_stream(&null_buffer);
   KafkaOptions kafka;
@@ -168,7 +190,7 @@ void Cycle(const char* name, const Config& config, const Args& args,
   SteadyClock clock;
 
   const double cpu0 = CpuSeconds();
-  const auto t0 = Clock::now();
+  const auto t0 = WallClock::now();
   {
     Pipeline pipeline(
         config, PipelineParts{.fetcher = raqib::feeds::MakeCurlFetcher(FetcherOptionsFrom(config)),
@@ -178,10 +200,14 @@ void Cycle(const char* name, const Config& config, const Args& args,
                               .store = &store,
                               .metrics = &metrics,
                               .clock = &clock});
-    while (!pipeline.CycleDone()) pipeline.Step(std::chrono::milliseconds(20));
+    if (run) {
+      run(pipeline);
+    } else {
+      while (!pipeline.CycleDone()) pipeline.Step(std::chrono::milliseconds(20));
+    }
     publisher.Flush(std::chrono::minutes(5));
   }
-  const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
+  const double wall = std::chrono::duration<double>(WallClock::now() - t0).count();
   const double cpu = CpuSeconds() - cpu0;
   const auto stats = publisher.Stats();
   auto lat = publisher.TakeLatencies();
@@ -270,6 +296,18 @@ int main(int argc, char** argv) {
   Cycle("warm", config, args, *classifier, **store);
   httplib::Client("127.0.0.1", port).Get("/etags/off");
   Cycle("reread", config, args, *classifier, **store);
+
+  // Live: feeds polled every 30 s; once all are polled, every feed publishes one new article
+  // (dated then); latency = its publication time -> Kafka's acknowledgement of its alert, so it
+  // includes the wait for the feed's next poll (the pubDate's 1 s resolution adds up to 1 s).
+  Config live = config;
+  for (auto& feed : live.feeds) feed.interval = std::chrono::seconds(30);
+  Cycle("live", live, args, *classifier, **store, [port](Pipeline& pipeline) {
+    while (!pipeline.CycleDone()) pipeline.Step(std::chrono::milliseconds(20));
+    httplib::Client("127.0.0.1", port).Get("/fresh");
+    const auto end = WallClock::now() + std::chrono::seconds(40);
+    while (WallClock::now() < end) pipeline.Step(std::chrono::milliseconds(20));
+  });
 
   kill(child, SIGTERM);
   waitpid(child, nullptr, 0);
