@@ -237,13 +237,13 @@ std::string ExtractText(const GumboNode* root) {
   return builder.Take();
 }
 
-// A bump allocator for one gumbo parse of a small fragment: gumbo makes many small
-// allocations and frees them all at the end, and malloc/free were most of its cost. Only used
-// below kArenaMaxInput, so its size stays a small multiple of that.
+// A bump allocator for one gumbo parse. gumbo makes many small allocations, and malloc/free
+// were most of its cost; more importantly, gumbo_destroy_output frees the tree recursively,
+// which overflows the stack on deeply nested input. With the arena nothing is freed one by
+// one: Reset() drops the whole parse at once and the tree is never destroyed node by node.
+// Peak size is a small multiple of the input (bounded by kMaxHtmlBytes).
 class Arena {
  public:
-  static constexpr std::size_t kArenaMaxInput = 64 * 1024;
-
   static void* Allocate(void* self, std::size_t size) {
     return static_cast<Arena*>(self)->Take(size);
   }
@@ -255,29 +255,37 @@ class Arena {
     used_ = 0;
   }
 
+  std::size_t Allocated() const {
+    std::size_t total = 0;
+    for (const Block& block : blocks_) total += block.capacity;
+    return total;
+  }
+
  private:
   static constexpr std::size_t kBlockSize = 256 * 1024;
+  struct Block {
+    std::unique_ptr<std::max_align_t[]> memory;
+    std::size_t capacity;
+  };
 
   void* Take(std::size_t size) {
     size = (size + 15) & ~std::size_t{15};
-    if (blocks_.empty() || used_ + size > capacity_) {
-      const std::size_t capacity = std::max(size, kBlockSize);
-      if (blocks_.size() == 1 && used_ == 0 && capacity <= capacity_) {
-        // the kept first block is free and big enough
-      } else {
-        blocks_.emplace_back(new std::max_align_t[capacity / sizeof(std::max_align_t) + 1]);
-        capacity_ = capacity;
-      }
+    if (blocks_.empty() || used_ + size > blocks_.back().capacity) {
+      // Growing blocks keep the count logarithmic for big inputs.
+      const std::size_t capacity =
+          std::max(size, blocks_.empty() ? kBlockSize : blocks_.back().capacity * 2);
+      blocks_.push_back(
+          {std::make_unique<std::max_align_t[]>(capacity / sizeof(std::max_align_t) + 1),
+           capacity});
       used_ = 0;
     }
-    void* out = reinterpret_cast<char*>(blocks_.back().get()) + used_;
+    void* out = reinterpret_cast<char*>(blocks_.back().memory.get()) + used_;
     used_ += size;
     return out;
   }
 
-  std::vector<std::unique_ptr<std::max_align_t[]>> blocks_;
-  std::size_t capacity_ = 0;
-  std::size_t used_ = 0;
+  std::vector<Block> blocks_;
+  std::size_t used_ = 0;  // in blocks_.back()
 };
 
 // True when '&' never starts a character reference: then the text needs no HTML parser.
@@ -544,10 +552,76 @@ std::string_view WithoutControls(std::string_view html, std::string& storage) {
   return storage;
 }
 
+// At most kMaxHtmlBytes, and no tag left half-written at the cut.
+std::string_view Truncate(std::string_view html) {
+  if (html.size() <= kMaxHtmlBytes) return html;
+  html = html.substr(0, kMaxHtmlBytes);
+  const std::size_t last_tag = html.rfind('<');
+  const bool open =
+      last_tag != std::string_view::npos && html.find('>', last_tag) == std::string_view::npos;
+  return open ? html.substr(0, last_tag) : html;
+}
+
+// gumbo's work grows with the square of the nesting depth (it walks the stack of open elements
+// for every tag), so 100,000 unclosed <div>s would take hours. Returns where to cut `html` so
+// that the estimated depth (start tags minus end tags, void and self-closing-by-sibling
+// elements not counted) stays under kMaxGumboDepth; the text after that is dropped.
+std::size_t DepthBound(std::string_view html) {
+  constexpr int kMaxGumboDepth = 2000;
+  int depth = 0;
+  for (std::size_t i = html.find('<'); i != std::string_view::npos; i = html.find('<', i + 1)) {
+    const bool end_tag = i + 1 < html.size() && html[i + 1] == '/';
+    const std::size_t name_start = i + (end_tag ? 2 : 1);
+    if (name_start >= html.size() || !IsAsciiAlpha(html[name_start])) continue;
+    std::size_t name_end = name_start;
+    while (name_end < html.size() && name_end - name_start < 16 &&
+           (IsAsciiAlpha(html[name_end]) || (html[name_end] >= '0' && html[name_end] <= '9'))) {
+      ++name_end;
+    }
+    char lower[17];
+    const std::size_t length = name_end - name_start;
+    for (std::size_t k = 0; k < length; ++k) {
+      const char c = html[name_start + k];
+      lower[k] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+    }
+    switch (gumbo_tagn_enum(lower, static_cast<unsigned>(length))) {
+      case GUMBO_TAG_AREA:
+      case GUMBO_TAG_BASE:
+      case GUMBO_TAG_BR:
+      case GUMBO_TAG_COL:
+      case GUMBO_TAG_EMBED:
+      case GUMBO_TAG_HR:
+      case GUMBO_TAG_IMG:
+      case GUMBO_TAG_INPUT:
+      case GUMBO_TAG_LINK:
+      case GUMBO_TAG_META:
+      case GUMBO_TAG_PARAM:
+      case GUMBO_TAG_SOURCE:
+      case GUMBO_TAG_TRACK:
+      case GUMBO_TAG_WBR:
+      case GUMBO_TAG_P:
+      case GUMBO_TAG_LI:
+      case GUMBO_TAG_DT:
+      case GUMBO_TAG_DD:
+      case GUMBO_TAG_OPTION:
+      case GUMBO_TAG_TR:
+      case GUMBO_TAG_TD:
+      case GUMBO_TAG_TH: continue;
+      default: break;
+    }
+    if (end_tag) {
+      depth = std::max(0, depth - 1);
+    } else if (++depth > kMaxGumboDepth) {
+      return i;
+    }
+  }
+  return html.size();
+}
+
 }  // namespace
 
 std::string HtmlToText(std::string_view html) {
-  if (html.size() > kMaxHtmlBytes) html = html.substr(0, kMaxHtmlBytes);
+  html = Truncate(html);
   std::string cleaned;
   html = WithoutControls(html, cleaned);
   if (html.find('<') == std::string_view::npos && !HasReference(html)) {
@@ -560,22 +634,19 @@ std::string HtmlToText(std::string_view html) {
 }
 
 std::string HtmlToTextWithGumbo(std::string_view html) {
-  if (html.size() > kMaxHtmlBytes) html = html.substr(0, kMaxHtmlBytes);
+  html = Truncate(html);
   std::string cleaned;
   html = WithoutControls(html, cleaned);
+  html = html.substr(0, DepthBound(html));
   GumboOptions options = kGumboDefaultOptions;
   options.max_errors = 0;  // we do not report HTML errors: do not collect them
   thread_local Arena arena;
-  const bool use_arena = html.size() <= Arena::kArenaMaxInput;
-  if (use_arena) {
-    options.allocator = &Arena::Allocate;
-    options.deallocator = &Arena::Deallocate;
-    options.userdata = &arena;
-  }
+  options.allocator = &Arena::Allocate;
+  options.deallocator = &Arena::Deallocate;
+  options.userdata = &arena;
   GumboOutput* output = gumbo_parse_with_options(&options, html.data(), html.size());
   std::string text = output != nullptr ? ExtractText(output->document) : CollapseSpace(html);
-  if (output != nullptr) gumbo_destroy_output(&options, output);
-  if (use_arena) arena.Reset();
+  arena.Reset();  // instead of gumbo_destroy_output: see Arena
   return text;
 }
 

@@ -360,6 +360,25 @@ TEST_CASE("feeds::HtmlToText strips markup and keeps paragraphs") {
   CHECK(HtmlToText("ctl\x01\x08 chars") == "ctl chars");
 }
 
+TEST_CASE("feeds::HtmlToText bounds hostile HTML: deep nesting, oversize fragments") {
+  using raqib::feeds::HtmlToText;
+  using raqib::feeds::HtmlToTextWithGumbo;
+  // 300,000 unclosed <div>s behind a <script> (which sends the fragment to gumbo): cut at the
+  // depth bound instead of gumbo's quadratic walk, and no recursive tree destruction.
+  std::string deep = "<script>x()</script>start";
+  for (int i = 0; i < 300000; ++i) deep += "<div>";
+  deep += "end";
+  CHECK(HtmlToText(deep) == "start");
+  CHECK(HtmlToTextWithGumbo(deep) == "start");
+  // Over 1 MiB: the rest is dropped, and the cut never leaves half a tag behind.
+  std::string big;
+  while (big.size() < (1u << 20) + 100) big += "<p>para</p>";
+  const std::string text = HtmlToText(big);
+  CHECK(text.starts_with("para\n\npara"));
+  CHECK(text.ends_with("para"));
+  CHECK(text.size() < (1u << 20));
+}
+
 TEST_CASE("feeds::ParseFeed survives hostile input with bounded output") {
   SECTION("deep nesting") {
     std::string deep = "<rss version=\"2.0\"><channel><item><title>";
