@@ -52,6 +52,7 @@ struct Prefix {
   bool preposition = false;  // carries ب ل ك (after an optional و ف)
   bool article = false;      // carries ال (or لل)
   bool verb_ok = false;      // only و ف سـ: a verb may carry it
+  bool lam = false;          // ل (after an optional و ف): a verb may carry it before ي ت ن
 };
 
 struct Affixes {
@@ -90,6 +91,7 @@ const Affixes& GetAffixes() {
       p.preposition = !rest.empty() && !rest.starts_with(article) &&
                       prepositions.find(rest[0]) != std::string::npos;
       p.verb_ok = p.codes.find_first_not_of(verb) == std::string::npos;
+      p.lam = rest.size() == 1 && rest[0] == lil[0];
       a.prefixes.push_back(std::move(p));
     }
     std::stable_sort(a.prefixes.begin(), a.prefixes.end(), [](const Prefix& x, const Prefix& y) {
@@ -352,6 +354,12 @@ void Lexicon::MatchToken(std::string_view token, std::vector<WordMatch>& out) co
       }
     }
     if (!MayStartWord(token.substr(prefix.size()))) continue;
+    // ل of purpose or consequence before an imperfect verb ("ليعلن", "لتؤكد"); not before
+    // ا, where it is the preposition before a noun ("لاستهدافها").
+    const auto first = static_cast<unsigned char>(token[prefix.size()]);
+    const bool verb_ok =
+        p.verb_ok || (p.lam && (first == affixes.imperfect[0] || first == affixes.imperfect[1] ||
+                                first == affixes.imperfect[2]));
     std::uint32_t node = 0;
     for (std::size_t i = prefix.size(); i < token.size(); ++i) {
       node = Child(node, static_cast<unsigned char>(token[i]));
@@ -367,7 +375,7 @@ void Lexicon::MatchToken(std::string_view token, std::vector<WordMatch>& out) co
           case Mode::kStem: ok = rest.empty() || IsSuffix(rest); break;
           case Mode::kPrefix: ok = true; break;
           case Mode::kExact: ok = rest.empty() && prefix.empty(); break;
-          case Mode::kVerb: ok = p.verb_ok && (rest.empty() || IsSuffix(rest)); break;
+          case Mode::kVerb: ok = verb_ok && (rest.empty() || IsSuffix(rest)); break;
         }
         if (!ok) continue;
         bool seen = false;

@@ -356,6 +356,26 @@ bool IsThat(const FieldData& f, std::uint32_t t) {
   return std::string_view(f.norm.codes).substr(tok.begin, tok.end - tok.begin) == kAn;
 }
 
+// A resolution, draft or statement: what a council or parliament adopts (تبنى قرارا).
+bool IsResolution(const FieldData& f, std::uint32_t t) {
+  static const std::array<std::string, 6> kWords = {
+      NormalizeToCodes("قرار"),  NormalizeToCodes("قرارا"),  NormalizeToCodes("القرار"),
+      NormalizeToCodes("مشروع"), NormalizeToCodes("مشروعا"), NormalizeToCodes("بيانا")};
+  const Token& tok = f.tokens[t];
+  const std::string_view word =
+      std::string_view(f.norm.codes).substr(tok.begin, tok.end - tok.begin);
+  return std::find(kWords.begin(), kWords.end(), word) != kWords.end();
+}
+
+// The adopting verb at t takes a resolution as its object within `reach` words
+// ("تبنى مجلس الأمن الدولي قرارا ...").
+bool AdoptsResolution(const Sentence& s, std::uint32_t t, std::uint32_t reach) {
+  for (std::uint32_t u = t + 1; u < s.last && u <= t + reach; ++u) {
+    if (IsResolution(*s.f, u)) return true;
+  }
+  return false;
+}
+
 Finding RuleClassifier::Attack(const Sentence& s, bool sport_article) const {
   Finding best;
   const FieldData& f = *s.f;
@@ -455,7 +475,9 @@ Finding RuleClassifier::Claim(const Sentence& s, bool title) const {
       // تبنت الجماعة الهجوم: the adopted thing must be an attack (not "تبنى قرارا").
       const bool object = AnyIn(s, Bit(Category::kClaimObject) | Bit(Category::kResponsibility),
                                 h.last_token + 1, h.last_token + 8);
-      if (object && !negated(t) && !denied) {
+      // "تبنى مجلس الأمن قرارا بوقف إطلاق النار": adopting a resolution is not adopting an
+      // attack, whatever the resolution is about.
+      if (object && !AdoptsResolution(s, h.last_token, 5) && !negated(t) && !denied) {
         consider(weights_.claim_adopt, "claim.adopted", t, h.last_token, t, h.last_token);
       }
     } else if (h.category == Category::kResponsibility) {
@@ -568,7 +590,9 @@ Finding RuleClassifier::Statement(const Sentence& s, bool security_context,
     }
   };
   for (std::uint32_t v = s.first; v < s.last; ++v) {
-    if (!(f.mask[v] & kSpeechActs)) continue;
+    // An official body adopting a resolution on security speaks too.
+    const bool adopts = (f.mask[v] & Bit(Category::kClaimVerb)) && AdoptsResolution(s, v, 5);
+    if (!(f.mask[v] & kSpeechActs) && !adopts) continue;
     // A state name speaks for its government only right next to the verb ("حذرت بغداد").
     std::int64_t speaker = Nearest(s, kSpeakers & ~Bit(Category::kState), v, 5, 7);
     std::int64_t state = Nearest(s, Bit(Category::kState), v, 1, 2);
@@ -616,7 +640,9 @@ Finding RuleClassifier::Statement(const Sentence& s, bool security_context,
         // قتلى"), even in a headline, so it does not count as the speaker here.
         const Mask who = kSpeakers & ~(Bit(Category::kState) | Bit(Category::kGroupHead));
         const std::int64_t speaker = Nearest(s, who, t + 1, 8, 0);
-        if (speaker >= 0 && !AnyIn(s, Bit(Category::kNonOfficial), s.first, t)) {
+        // A private speaker counts only between the official and the colon ("المتحدث باسم
+        // الهلال الأحمر:"); earlier words are other news ("استشهاد صحفيين ... ووزير يقر:").
+        if (speaker >= 0 && !AnyIn(s, Bit(Category::kNonOfficial), speaker, t)) {
           consider(weights_.statement_title_colon, "statement.headline_quote",
                    static_cast<std::uint32_t>(speaker), t);
         }

@@ -109,6 +109,10 @@ TEST_CASE("classifiers::Classify finds claims of responsibility") {
     CHECK(Text("عاجل | متحدث باسم الحوثيين: الهجوم بالطيران المسير استهدف مطار أبها")
               .Has(EventType::kClaim));
   }
+  SECTION("an operation announced by its author") {
+    CHECK(Text("أعلنت سرايا القدس تنفيذ عملية فدائية ضد قوات الاحتلال.").Has(EventType::kClaim));
+    CHECK_FALSE(Text("أجرى الأطباء عملية جراحية للجريح في المستشفى.").Has(EventType::kClaim));
+  }
   SECTION("a headline in the group's own account") {
     CHECK(Titled("سرايا القدس تقصف مستوطنة سديروت برشقة صاروخية", "").Has(EventType::kClaim));
   }
@@ -156,6 +160,25 @@ TEST_CASE("classifiers::Classify finds official statements about security") {
   }
   SECTION("a headline quote") {
     CHECK(Titled("وزير الدفاع: سنواصل العمليات العسكرية ضد داعش", "").Has(EventType::kStatement));
+    // Earlier private words in the headline are other news, not the speaker.
+    CHECK(Titled("مقتل صحفيين في غارة ووزير هولندي يقر: ما يحدث إبادة جماعية", "")
+              .Has(EventType::kStatement));
+  }
+  SECTION("an office holder named only by name, and more reporting verbs") {
+    for (const char* text : {
+             "وأوضح بلينكن أن الهجمات على القوات الأمريكية يجب أن تتوقف.",
+             "ورأى عراقجي أن التصعيد العسكري في المنطقة خطير.",
+             "ولفت الأعرجي إلى أن الخلايا الإرهابية ما زالت تنشط.",
+             "وحث غروندبرغ الأطراف على الالتزام بالهدنة.",
+             "وجدد زاخاروفا رفض موسكو للتدخل العسكري الأجنبي.",
+             "نحذر الميليشيات من استهداف المدنيين، قال الناطق باسم الجيش.",
+             "واتهم قادة عسكريون الحكومة بتعريض أمن إسرائيل للخطر.",
+             "تبنى مجلس الأمن الدولي قرارا يدعو إلى وقف إطلاق النار في غزة.",
+             "ضربت الطائرات المسيرة المدينة ليعلن الجيش حالة الطوارئ لمواجهة الإرهاب.",
+         }) {
+      INFO(text);
+      CHECK(Text(text).Has(EventType::kStatement));
+    }
   }
 }
 
@@ -167,6 +190,11 @@ TEST_CASE("classifiers::Classify ignores private speakers and unrelated statemen
            "أكد وزير الصحة أن المستشفيات جاهزة لاستقبال المرضى.",
            "بغداد: قال مراسلنا إن هجوما استهدف السوق.",                // dateline, reporter
            "قال المتحدث باسم الهلال الأحمر إن الغارات دمرت المنازل.",  // an NGO's spokesman
+           "وأوضح بلينكن أن الاقتصاد الأمريكي ينمو بسرعة.",        // a named official, off topic
+           "ورأى الخبير أن التصعيد العسكري في المنطقة خطير.",      // a private speaker
+           "يعتبر المسجد من أقدم مساجد المدينة التي شهدت معارك.",  // "is considered"
+           "الهلال الأحمر: الغارات دمرت عشرات المنازل",            // an NGO before the colon
+           "أكد وزير التعليم أهمية الأمن الغذائي والمائي.",        // أمن not of a state
        }) {
     INFO(text);
     CHECK_FALSE(Text(text).Has(EventType::kStatement));

@@ -117,3 +117,16 @@ TEST_CASE("classifiers::Lexicon::Load names the file and line of a bad entry") {
   CHECK(good->size() == 2);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("classifiers::Lexicon accepts the lam of purpose before an imperfect verb") {
+  Lexicon lexicon;
+  REQUIRE(lexicon.Add(Category::kAnnounce, "-", "~يعلن|~أعلن", "test:1"));
+  REQUIRE(lexicon.Add(Category::kSpeech, "-", "~تؤكد|~استنكر", "test:2"));
+  CHECK(MatchText(lexicon, "ليعلن").Has(Category::kAnnounce));
+  CHECK(MatchText(lexicon, "وليعلن").Has(Category::kAnnounce));
+  CHECK(MatchText(lexicon, "لتؤكد").Has(Category::kSpeech));
+  // ل before a perfect verb or a noun is the preposition: not a verb.
+  CHECK_FALSE(MatchText(lexicon, "لأعلن").Has(Category::kAnnounce));
+  CHECK_FALSE(MatchText(lexicon, "لاستنكر").Has(Category::kSpeech));
+  CHECK_FALSE(MatchText(lexicon, "بيعلن").Has(Category::kAnnounce));
+}
