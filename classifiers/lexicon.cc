@@ -53,6 +53,7 @@ struct Prefix {
   bool article = false;      // carries ال (or لل)
   bool verb_ok = false;      // only و ف سـ: a verb may carry it
   bool lam = false;          // ل (after an optional و ف): a verb may carry it before ي ت ن
+  bool lil = false;          // ends in لل, which is ل + ال with the alef dropped
 };
 
 struct Affixes {
@@ -62,6 +63,8 @@ struct Affixes {
   std::array<std::vector<std::uint8_t>, 256> by_first;
   std::vector<std::uint64_t> suffixes;       // SuffixKey of each suffix, sorted
   std::array<unsigned char, 4> imperfect{};  // ي ت ن ا: what may follow the future prefix
+  unsigned char alef = 0;
+  unsigned char lam = 0;
 };
 
 // A suffix of at most 4 codes packed into an integer, so the check is one binary search
@@ -92,6 +95,7 @@ const Affixes& GetAffixes() {
                       prepositions.find(rest[0]) != std::string::npos;
       p.verb_ok = p.codes.find_first_not_of(verb) == std::string::npos;
       p.lam = rest.size() == 1 && rest[0] == lil[0];
+      p.lil = rest.ends_with(lil);
       a.prefixes.push_back(std::move(p));
     }
     std::stable_sort(a.prefixes.begin(), a.prefixes.end(), [](const Prefix& x, const Prefix& y) {
@@ -107,6 +111,8 @@ const Affixes& GetAffixes() {
     std::sort(a.suffixes.begin(), a.suffixes.end());
     a.suffixes.erase(std::unique(a.suffixes.begin(), a.suffixes.end()), a.suffixes.end());
     a.imperfect = {ArabicCode("ي"), ArabicCode("ت"), ArabicCode("ن"), ArabicCode("ا")};
+    a.alef = ArabicCode("ا");
+    a.lam = ArabicCode("ل");
     return a;
   }();
   return affixes;
@@ -353,44 +359,51 @@ void Lexicon::MatchToken(std::string_view token, std::vector<WordMatch>& out) co
         continue;
       }
     }
-    if (!MayStartWord(token.substr(prefix.size()))) continue;
+    // "لل" is ل + ال with the alef dropped: a word entered with its article ("الحوثيين")
+    // is also walked from the trie's ال node ("للحوثيين").
+    const std::uint32_t al_node = p.lil ? Child(Child(0, affixes.alef), affixes.lam) : 0;
+    const bool may_start = MayStartWord(token.substr(prefix.size()));
+    if (!may_start && al_node == 0) continue;
     // ل of purpose or consequence before an imperfect verb ("ليعلن", "لتؤكد"); not before
     // ا, where it is the preposition before a noun ("لاستهدافها").
     const auto first = static_cast<unsigned char>(token[prefix.size()]);
     const bool verb_ok =
         p.verb_ok || (p.lam && (first == affixes.imperfect[0] || first == affixes.imperfect[1] ||
                                 first == affixes.imperfect[2]));
-    std::uint32_t node = 0;
-    for (std::size_t i = prefix.size(); i < token.size(); ++i) {
-      node = Child(node, static_cast<unsigned char>(token[i]));
-      if (node == 0) break;
-      const FlatNode& flat = flat_[node];
-      if (flat.word_count == 0) continue;
-      const std::span<const std::uint32_t> words(flat_words_.data() + flat.first_word,
-                                                 flat.word_count);
-      const std::string_view rest = token.substr(i + 1);
-      for (const std::uint32_t w : words) {
-        bool ok = false;
-        switch (words_[w].mode) {
-          case Mode::kStem: ok = rest.empty() || IsSuffix(rest); break;
-          case Mode::kPrefix: ok = true; break;
-          case Mode::kExact: ok = rest.empty() && prefix.empty(); break;
-          case Mode::kVerb: ok = verb_ok && (rest.empty() || IsSuffix(rest)); break;
-        }
-        if (!ok) continue;
-        bool seen = false;
-        for (WordMatch& m : out) {
-          if (m.word == w) {
-            // The plainest reading wins: without the future prefix, without a preposition.
-            m.future = m.future && future;
-            m.preposition = m.preposition && preposition;
-            m.article = m.article && article;
-            seen = true;
+    auto walk = [&](std::uint32_t node) {
+      for (std::size_t i = prefix.size(); i < token.size(); ++i) {
+        node = Child(node, static_cast<unsigned char>(token[i]));
+        if (node == 0) break;
+        const FlatNode& flat = flat_[node];
+        if (flat.word_count == 0) continue;
+        const std::span<const std::uint32_t> words(flat_words_.data() + flat.first_word,
+                                                   flat.word_count);
+        const std::string_view rest = token.substr(i + 1);
+        for (const std::uint32_t w : words) {
+          bool ok = false;
+          switch (words_[w].mode) {
+            case Mode::kStem: ok = rest.empty() || IsSuffix(rest); break;
+            case Mode::kPrefix: ok = true; break;
+            case Mode::kExact: ok = rest.empty() && prefix.empty(); break;
+            case Mode::kVerb: ok = verb_ok && (rest.empty() || IsSuffix(rest)); break;
           }
+          if (!ok) continue;
+          bool seen = false;
+          for (WordMatch& m : out) {
+            if (m.word == w) {
+              // The plainest reading wins: without the future prefix, without a preposition.
+              m.future = m.future && future;
+              m.preposition = m.preposition && preposition;
+              m.article = m.article && article;
+              seen = true;
+            }
+          }
+          if (!seen) out.push_back({w, future, preposition, article});
         }
-        if (!seen) out.push_back({w, future, preposition, article});
       }
-    }
+    };
+    if (may_start) walk(0);
+    if (al_node != 0) walk(al_node);
   }
 }
 

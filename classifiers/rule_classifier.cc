@@ -356,6 +356,31 @@ bool IsThat(const FieldData& f, std::uint32_t t) {
   return std::string_view(f.norm.codes).substr(tok.begin, tok.end - tok.begin) == kAn;
 }
 
+// Token t is the word `utf8` (compared after normalisation).
+bool IsWord(const FieldData& f, std::uint32_t t, const char* utf8) {
+  const std::string word = NormalizeToCodes(utf8);
+  const Token& tok = f.tokens[t];
+  return std::string_view(f.norm.codes).substr(tok.begin, tok.end - tok.begin) == word;
+}
+
+// Between the speech verb and the attack word u, a bare إن/أن introduces a new subject that
+// is not the speaker ("وقال الجيش إن مسلحين هاجموا"): what the actor reports, not what it
+// did. The speaker's own forces carry a pronoun ("إنه"، "إن قواته"، "أن مقاتليها").
+bool OtherSubjectAfterThat(const FieldData& f, std::uint32_t from, std::uint32_t u) {
+  static const std::array<unsigned char, 2> kPronounEnd = {ArabicCode("ه"), ArabicCode("ا")};
+  for (std::uint32_t x = from; x + 1 < u; ++x) {
+    if (!IsThat(f, x)) continue;
+    const Token& next = f.tokens[x + 1];
+    const auto last = static_cast<unsigned char>(f.norm.codes[next.end - 1]);
+    const bool pronoun =
+        std::find(kPronounEnd.begin(), kPronounEnd.end(), last) != kPronounEnd.end() ||
+        (next.end - next.begin >= 2 &&
+         static_cast<unsigned char>(f.norm.codes[next.end - 2]) == ArabicCode("ه"));
+    if (!pronoun) return true;
+  }
+  return false;
+}
+
 // A resolution, draft or statement: what a council or parliament adopts (تبنى قرارا).
 bool IsResolution(const FieldData& f, std::uint32_t t) {
   static const std::array<std::string, 6> kWords = {
@@ -495,12 +520,22 @@ Finding RuleClassifier::Claim(const Sentence& s, bool title) const {
       if (negated(t) || denied || (f.mask[t] & Bit(Category::kAccuse))) continue;
       // A state announcing its own strike claims it too ("إسرائيل تعلن قصف غزة").
       // After a plain speech verb the actor must be right there ("قال الجيش إنه قصف").
-      const std::int64_t actor =
+      std::int64_t actor =
           announce ? Nearest(s, kActors | Bit(Category::kState), t, 6, 6)
                    : Nearest(s, Bit(Category::kGroup) | Bit(Category::kStateForce), t, 3, 3);
+      // "قال المتحدث العسكري باسم الحوثيين ... إن قواتهم": the group a spokesman speaks for.
+      // The act is then counted from the group, past the spokesman's name.
+      std::int64_t reach = announce ? t + 10 : t + 6;
+      if (actor < 0 && !announce) {
+        const std::int64_t g =
+            Nearest(s, Bit(Category::kGroup) | Bit(Category::kStateForce), t, 0, 6);
+        if (g > 0 && IsWord(f, static_cast<std::uint32_t>(g) - 1, "باسم")) {
+          actor = g;
+          reach = g + 6;
+        }
+      }
       if (actor < 0) continue;
-      const int reach = announce ? 10 : 6;
-      for (std::uint32_t u = t + 1; u < s.last && u <= t + reach; ++u) {
+      for (std::uint32_t u = t + 1; u < s.last && u <= reach; ++u) {
         // The announced act is the verb's object ("أعلن استهداف"), not behind a preposition
         // ("تعرضت لهجوم").
         // A definite noun is a reported event ("أعلنت ... أن الاعتداء حصل"), not the act.
@@ -508,7 +543,8 @@ Finding RuleClassifier::Claim(const Sentence& s, bool title) const {
         if (f.prep[u] && !AfterFootage(f, u)) continue;
         if (Hedged(s, u) ||
             AnyIn(s, Bit(Category::kIntercept) | Bit(Category::kPassive) | Bit(Category::kAccuse),
-                  t + 1, static_cast<std::int64_t>(u) - 1)) {
+                  t + 1, static_cast<std::int64_t>(u) - 1) ||
+            OtherSubjectAfterThat(f, t + 1, u)) {
           break;
         }
         // The actor named right after the event is its victim, not its author, unless the

@@ -109,6 +109,17 @@ TEST_CASE("classifiers::Classify finds claims of responsibility") {
     CHECK(Text("عاجل | متحدث باسم الحوثيين: الهجوم بالطيران المسير استهدف مطار أبها")
               .Has(EventType::kClaim));
   }
+  SECTION("a group's spokesman, named, saying its forces attacked") {
+    CHECK(Text("وقال المتحدث العسكري باسم الحوثيين يحيى سريع إن قواتهم استهدفت سفينة تجارية.")
+              .Has(EventType::kClaim));
+    CHECK(Text("وقالت كتائب القسام في بيان إن مقاتليها استهدفوا دبابة شرق رفح.")
+              .Has(EventType::kClaim));
+  }
+  SECTION("a group written with ل + ال (للحوثيين) and a verb-first blast") {
+    CHECK(Text("وقال بيان للمقاومة الإسلامية في العراق: استهدفنا قاعدة حرير بطائرة مسيرة.")
+              .Has(EventType::kClaim));
+    CHECK(Text("في حين فجرت كتيبة جنين عبوة ناسفة في قوة إسرائيلية.").Has(EventType::kClaim));
+  }
   SECTION("an operation announced by its author") {
     CHECK(Text("أعلنت سرايا القدس تنفيذ عملية فدائية ضد قوات الاحتلال.").Has(EventType::kClaim));
     CHECK_FALSE(Text("أجرى الأطباء عملية جراحية للجريح في المستشفى.").Has(EventType::kClaim));
@@ -126,6 +137,9 @@ TEST_CASE("classifiers::Classify rejects non-claims: nobody, accusation, denial,
            "نفت الجماعة مسؤوليتها عن التفجير الذي وقع في السوق.",
            "تبنى مجلس الأمن قرارا بشأن التغير المناخي.",
            "توعدت الجماعة باستهداف السفن الأميركية في البحر الأحمر.",
+           "وقال الجيش إن مسلحين هاجموا نقطة تفتيش شمال بغداد.",  // others attacked
+           "وأعلنت الشرطة أن مجهولين استهدفوا دورية بعبوة ناسفة.",
+           "تبنى مجلس الأمن الدولي قرارا يدين الهجوم على السفارة.",  // a resolution
        }) {
     INFO(text);
     CHECK_FALSE(Text(text).Has(EventType::kClaim));

@@ -130,3 +130,14 @@ TEST_CASE("classifiers::Lexicon accepts the lam of purpose before an imperfect v
   CHECK_FALSE(MatchText(lexicon, "لاستنكر").Has(Category::kSpeech));
   CHECK_FALSE(MatchText(lexicon, "بيعلن").Has(Category::kAnnounce));
 }
+
+TEST_CASE("classifiers::Lexicon finds a word entered with ال behind لل") {
+  Lexicon lexicon;
+  REQUIRE(lexicon.Add(Category::kGroup, "-", "الحوثيين|المقاومة الإسلامية", "test:1"));
+  CHECK(MatchText(lexicon, "للحوثيين").Has(Category::kGroup));
+  CHECK(MatchText(lexicon, "وللحوثيين").Has(Category::kGroup));
+  CHECK(MatchText(lexicon, "للمقاومة الإسلامية").Has(Category::kGroup));
+  CHECK(MatchText(lexicon, "الحوثيين").Has(Category::kGroup));
+  CHECK_FALSE(MatchText(lexicon, "لحوثيين").Has(Category::kGroup));  // ل alone: no article
+  CHECK_FALSE(MatchText(lexicon, "للحوث").Has(Category::kGroup));
+}
