@@ -109,6 +109,9 @@ TEST_CASE("classifiers::Classify finds claims of responsibility") {
     CHECK(Text("عاجل | متحدث باسم الحوثيين: الهجوم بالطيران المسير استهدف مطار أبها")
               .Has(EventType::kClaim));
   }
+  SECTION("sniping in a group's headline") {
+    CHECK(Titled("القسام: قنصنا جنديا إسرائيليا شرق خان يونس", "").Has(EventType::kClaim));
+  }
   SECTION("a group's spokesman, named, saying its forces attacked") {
     CHECK(Text("وقال المتحدث العسكري باسم الحوثيين يحيى سريع إن قواتهم استهدفت سفينة تجارية.")
               .Has(EventType::kClaim));
@@ -189,6 +192,9 @@ TEST_CASE("classifiers::Classify finds official statements about security") {
              "واتهم قادة عسكريون الحكومة بتعريض أمن إسرائيل للخطر.",
              "تبنى مجلس الأمن الدولي قرارا يدعو إلى وقف إطلاق النار في غزة.",
              "ضربت الطائرات المسيرة المدينة ليعلن الجيش حالة الطوارئ لمواجهة الإرهاب.",
+             "ونفى المتحدث باسم البنتاغون وجود خطط لسحب القوات الأمريكية من العراق.",
+             "وأوعز وزير الداخلية بملاحقة منفذي الهجوم.",
+             "السوداني يوجه بفتح تحقيق في الهجوم على حقل كورمور.",  // verb then ب: adjacent
          }) {
       INFO(text);
       CHECK(Text(text).Has(EventType::kStatement));
@@ -204,11 +210,13 @@ TEST_CASE("classifiers::Classify ignores private speakers and unrelated statemen
            "أكد وزير الصحة أن المستشفيات جاهزة لاستقبال المرضى.",
            "بغداد: قال مراسلنا إن هجوما استهدف السوق.",                // dateline, reporter
            "قال المتحدث باسم الهلال الأحمر إن الغارات دمرت المنازل.",  // an NGO's spokesman
-           "وأوضح بلينكن أن الاقتصاد الأمريكي ينمو بسرعة.",        // a named official, off topic
-           "ورأى الخبير أن التصعيد العسكري في المنطقة خطير.",      // a private speaker
-           "يعتبر المسجد من أقدم مساجد المدينة التي شهدت معارك.",  // "is considered"
-           "الهلال الأحمر: الغارات دمرت عشرات المنازل",            // an NGO before the colon
-           "أكد وزير التعليم أهمية الأمن الغذائي والمائي.",        // أمن not of a state
+           "وأوضح بلينكن أن الاقتصاد الأمريكي ينمو بسرعة.",          // a named official, off topic
+           "ورأى الخبير أن التصعيد العسكري في المنطقة خطير.",        // a private speaker
+           "يعتبر المسجد من أقدم مساجد المدينة التي شهدت معارك.",    // "is considered"
+           "الهلال الأحمر: الغارات دمرت عشرات المنازل",              // an NGO before the colon
+           "أكد وزير التعليم أهمية الأمن الغذائي والمائي.",          // أمن not of a state
+           "وقال مدير المرور إن القوات المرورية تنتشر في الشوارع.",  // القوات, not troops
+           "وجه الوزير بفتح مدارس جديدة في المنطقة.",                // an order, off topic
        }) {
     INFO(text);
     CHECK_FALSE(Text(text).Has(EventType::kStatement));
