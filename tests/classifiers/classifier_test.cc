@@ -194,6 +194,8 @@ TEST_CASE("classifiers::Classify finds official statements about security") {
              "ضربت الطائرات المسيرة المدينة ليعلن الجيش حالة الطوارئ لمواجهة الإرهاب.",
              "ونفى المتحدث باسم البنتاغون وجود خطط لسحب القوات الأمريكية من العراق.",
              "وأوعز وزير الداخلية بملاحقة منفذي الهجوم.",
+             "ورحبت وزارة الخارجية بإعلان وقف إطلاق النار في غزة.",
+             "واستبعد وزير الدفاع انسحاب القوات من المنطقة.",
              "السوداني يوجه بفتح تحقيق في الهجوم على حقل كورمور.",  // verb then ب: adjacent
          }) {
       INFO(text);
@@ -217,6 +219,8 @@ TEST_CASE("classifiers::Classify ignores private speakers and unrelated statemen
            "أكد وزير التعليم أهمية الأمن الغذائي والمائي.",          // أمن not of a state
            "وقال مدير المرور إن القوات المرورية تنتشر في الشوارع.",  // القوات, not troops
            "وجه الوزير بفتح مدارس جديدة في المنطقة.",                // an order, off topic
+           "ورحب وزير الثقافة بافتتاح المعرض الدولي للكتاب.",        // a welcome, off topic
+           "وأكد عبر الهاتف أن الحرب انتهت، قال الشاهد.",            // عبر without عن is "via"
        }) {
     INFO(text);
     CHECK_FALSE(Text(text).Has(EventType::kStatement));
