@@ -90,25 +90,8 @@ Result Direct(const std::string& bootstrap, const std::vector<raqib::daemon::Art
   const Clock::time_point start = Clock::now();
   for (const auto& article : in) {
     for (const auto& m : raqib::daemon::BuildMessages(article, options)) {
-      // Built like KafkaSink::Send does (VTYPE_HEADERS; see there why).
-      rd_kafka_headers_t* headers = rd_kafka_headers_new(m.headers.size());
-      for (const auto& [name, value] : m.headers) {
-        rd_kafka_header_add(headers, name.data(), static_cast<ssize_t>(name.size()), value.data(),
-                            static_cast<ssize_t>(value.size()));
-      }
-      rd_kafka_vu_t vus[5];
-      vus[0].vtype = RD_KAFKA_VTYPE_TOPIC;
-      vus[0].u.cstr = m.topic.c_str();
-      vus[1].vtype = RD_KAFKA_VTYPE_KEY;
-      vus[1].u.mem = {const_cast<char*>(m.key.data()), m.key.size()};
-      vus[2].vtype = RD_KAFKA_VTYPE_VALUE;
-      vus[2].u.mem = {const_cast<char*>(m.value.data()), m.value.size()};
-      vus[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
-      vus[3].u.i = RD_KAFKA_MSG_F_COPY;
-      vus[4].vtype = RD_KAFKA_VTYPE_HEADERS;
-      vus[4].u.headers = headers;
-      while (rd_kafka_error_t* error = rd_kafka_produceva(rk, vus, std::size(vus))) {
-        rd_kafka_error_destroy(error);  // queue full: `headers` is still ours, try again
+      while (rd_kafka_error_t* error = raqib::daemon::ProduceMessage(rk, m, nullptr)) {
+        rd_kafka_error_destroy(error);  // queue full: try again
         rd_kafka_poll(rk, 10);          // after deliveries drained the queue
       }
       ++result.messages;

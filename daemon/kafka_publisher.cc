@@ -19,6 +19,34 @@
 #include "daemon/outbox.h"
 
 namespace raqib::daemon {
+
+rd_kafka_error_t* ProduceMessage(rd_kafka_t* rk, const OutgoingMessage& m, void* opaque) {
+  // Headers as our own list (VTYPE_HEADERS), not one VTYPE_HEADER per header: librdkafka
+  // 2.0.2 frees the latter twice when produceva() fails after creating the message (its issue
+  // #4627; seen here when a topic went into an error state). Our list stays ours on failure.
+  rd_kafka_headers_t* headers = rd_kafka_headers_new(m.headers.size());
+  for (const auto& [name, value] : m.headers) {
+    rd_kafka_header_add(headers, name.data(), static_cast<ssize_t>(name.size()), value.data(),
+                        static_cast<ssize_t>(value.size()));
+  }
+  rd_kafka_vu_t vus[6];
+  vus[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+  vus[0].u.cstr = m.topic.c_str();
+  vus[1].vtype = RD_KAFKA_VTYPE_KEY;
+  vus[1].u.mem = {const_cast<char*>(m.key.data()), m.key.size()};
+  vus[2].vtype = RD_KAFKA_VTYPE_VALUE;
+  vus[2].u.mem = {const_cast<char*>(m.value.data()), m.value.size()};
+  vus[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+  vus[3].u.i = RD_KAFKA_MSG_F_COPY;
+  vus[4].vtype = RD_KAFKA_VTYPE_OPAQUE;
+  vus[4].u.ptr = opaque;
+  vus[5].vtype = RD_KAFKA_VTYPE_HEADERS;
+  vus[5].u.headers = headers;
+  rd_kafka_error_t* error = rd_kafka_produceva(rk, vus, std::size(vus));
+  if (error != nullptr) rd_kafka_headers_destroy(headers);  // else the message owns them
+  return error;
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -121,32 +149,11 @@ class KafkaSink : public Sink {
 
   bool Send(const OutboxEntry& entry) override {
     const OutgoingMessage& m = entry.message;
-    // Headers as our own list (VTYPE_HEADERS), not one VTYPE_HEADER per header: librdkafka
-    // 2.0.2 frees the latter twice when produceva() fails after creating the message (its issue
-    // #4627; seen here when a topic went into an error state). Our list stays ours on failure.
-    rd_kafka_headers_t* headers = rd_kafka_headers_new(m.headers.size());
-    for (const auto& [name, value] : m.headers) {
-      rd_kafka_header_add(headers, name.data(), static_cast<ssize_t>(name.size()), value.data(),
-                          static_cast<ssize_t>(value.size()));
-    }
-    rd_kafka_vu_t vus[6];
-    vus[0].vtype = RD_KAFKA_VTYPE_TOPIC;
-    vus[0].u.cstr = m.topic.c_str();
-    vus[1].vtype = RD_KAFKA_VTYPE_KEY;
-    vus[1].u.mem = {const_cast<char*>(m.key.data()), m.key.size()};
-    vus[2].vtype = RD_KAFKA_VTYPE_VALUE;
-    vus[2].u.mem = {const_cast<char*>(m.value.data()), m.value.size()};
-    vus[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
-    vus[3].u.i = RD_KAFKA_MSG_F_COPY;
-    vus[4].vtype = RD_KAFKA_VTYPE_OPAQUE;
-    // The seq travels as the message opaque and comes back in the delivery report.
-    vus[4].u.ptr = reinterpret_cast<void*>(static_cast<std::intptr_t>(entry.seq));
-    vus[5].vtype = RD_KAFKA_VTYPE_HEADERS;
-    vus[5].u.headers = headers;
     std::shared_lock lock(handle_mutex_);
-    rd_kafka_error_t* error = rd_kafka_produceva(rk_, vus, std::size(vus));
-    if (error == nullptr) return true;  // the message owns `headers` now
-    rd_kafka_headers_destroy(headers);
+    // The seq travels as the message opaque and comes back in the delivery report.
+    rd_kafka_error_t* error =
+        ProduceMessage(rk_, m, reinterpret_cast<void*>(static_cast<std::intptr_t>(entry.seq)));
+    if (error == nullptr) return true;
     if (rd_kafka_error_code(error) != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       spdlog::warn("kafka: cannot produce to {}: {}", m.topic, rd_kafka_error_string(error));
     }

@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include <librdkafka/rdkafka.h>
+
 #include "daemon/alert_message.h"
 #include "daemon/publisher.h"
 
@@ -48,6 +50,11 @@ struct KafkaOptions {
 // outbox cannot be opened.
 std::expected<std::unique_ptr<Publisher>, std::string> MakePublisher(const KafkaOptions& options,
                                                                      std::ostream& out);
+
+// Produces one message with its headers (RD_KAFKA_MSG_F_COPY); `opaque` comes back in the
+// delivery report. Returns nullptr once librdkafka owns the message, else the error, which the
+// caller destroys (nothing else is left to free). Shared by the sink and bench/bench_outbox.
+rd_kafka_error_t* ProduceMessage(rd_kafka_t* rk, const OutgoingMessage& message, void* opaque);
 
 // True for librdkafka property names whose value must never be logged: any name containing
 // password, secret, key, token or sasl.jaas (case-insensitive).
