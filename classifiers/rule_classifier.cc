@@ -101,6 +101,16 @@ std::expected<Weights, std::string> LoadWeights(const std::filesystem::path& fil
 using Mask = std::uint64_t;
 constexpr Mask Bit(Category c) { return Mask{1} << static_cast<int>(c); }
 constexpr Mask kAttackTriggers = Bit(Category::kAttackStrong) | Bit(Category::kAttackWeak);
+// Words that cannot continue an actor or place name after its head (Entities).
+constexpr Mask kEndsName =
+    kAttackTriggers | Bit(Category::kExplosion) | Bit(Category::kLaunch) |
+    Bit(Category::kIntercept) | Bit(Category::kKill) | Bit(Category::kInjure) |
+    Bit(Category::kNegation) | Bit(Category::kFuture) | Bit(Category::kThreat) |
+    Bit(Category::kConditional) | Bit(Category::kClaimVerb) | Bit(Category::kResponsibility) |
+    Bit(Category::kAnnounce) | Bit(Category::kDeny) | Bit(Category::kAccuse) |
+    Bit(Category::kSpeech) | Bit(Category::kCondemn) | Bit(Category::kWarn) |
+    Bit(Category::kPassive) | Bit(Category::kOccurred) | Bit(Category::kJustify) |
+    Bit(Category::kDirection) | Bit(Category::kPlaceHead) | Bit(Category::kGroupHead);
 constexpr Mask kActors =
     Bit(Category::kGroup) | Bit(Category::kGroupHead) | Bit(Category::kStateForce);
 constexpr Mask kModal =
@@ -760,12 +770,19 @@ void RuleClassifier::Entities(const std::vector<FieldData>& fields,
     std::string text(f.original.substr(span.begin, span.end - span.begin));
     out.entities.push_back({kind, std::move(text), std::move(canonical), span});
   };
-  // Token a+1 continues a name started at a: same sentence, only spaces between, a word.
-  static const std::array<std::string, 12> kStop = {
-      NormalizeToCodes("إلى"),  NormalizeToCodes("في"),  NormalizeToCodes("من"),
-      NormalizeToCodes("على"),  NormalizeToCodes("عن"),  NormalizeToCodes("مع"),
-      NormalizeToCodes("أن"),   NormalizeToCodes("إن"),  NormalizeToCodes("التي"),
-      NormalizeToCodes("الذي"), NormalizeToCodes("بعد"), NormalizeToCodes("قبل")};
+  // Token a+1 continues a name started at a: same sentence, only spaces between, a word that is
+  // neither a function word nor a time word ("مدينة الرمال الأسبوع الماضي" names مدينة الرمال).
+  static const std::array<std::string, 30> kStop = {
+      NormalizeToCodes("إلى"),     NormalizeToCodes("في"),       NormalizeToCodes("من"),
+      NormalizeToCodes("على"),     NormalizeToCodes("عن"),       NormalizeToCodes("مع"),
+      NormalizeToCodes("أن"),      NormalizeToCodes("إن"),       NormalizeToCodes("التي"),
+      NormalizeToCodes("الذي"),    NormalizeToCodes("بعد"),      NormalizeToCodes("قبل"),
+      NormalizeToCodes("اليوم"),   NormalizeToCodes("أمس"),      NormalizeToCodes("الأسبوع"),
+      NormalizeToCodes("الشهر"),   NormalizeToCodes("العام"),    NormalizeToCodes("الماضي"),
+      NormalizeToCodes("الماضية"), NormalizeToCodes("الجاري"),   NormalizeToCodes("صباح"),
+      NormalizeToCodes("مساء"),    NormalizeToCodes("ليلة"),     NormalizeToCodes("الأحد"),
+      NormalizeToCodes("الاثنين"), NormalizeToCodes("الثلاثاء"), NormalizeToCodes("الأربعاء"),
+      NormalizeToCodes("الخميس"),  NormalizeToCodes("الجمعة"),   NormalizeToCodes("السبت")};
   auto continues = [](const FieldData& f, std::uint32_t a) {
     if (a + 1 >= f.tokens.size() || f.tokens[a + 1].sentence != f.tokens[a].sentence ||
         f.tokens[a + 1].digits) {
@@ -779,11 +796,9 @@ void RuleClassifier::Entities(const std::vector<FieldData>& fields,
       if (f.norm.codes[i] != ' ') return false;
     }
     // A function word or another known class ends the name.
-    return (f.mask[a + 1] &
-            (Bit(Category::kNegation) | Bit(Category::kSpeech) | Bit(Category::kDirection) |
-             Bit(Category::kAnnounce) | kAttackTriggers | Bit(Category::kKill) |
-             Bit(Category::kPlaceHead) | Bit(Category::kGroupHead))) == 0 &&
-           f.tokens[a + 1].end - f.tokens[a + 1].begin > 2;
+    // A function word, a verb or event word the lexicon knows ("جماعة تتبنى", "جماعة تطلق"),
+    // or another name's head ends the name.
+    return (f.mask[a + 1] & kEndsName) == 0 && f.tokens[a + 1].end - f.tokens[a + 1].begin > 2;
   };
   auto codes_text = [](const FieldData& f, std::uint32_t a, std::uint32_t b) {
     return CodesToUtf8(std::string_view(f.norm.codes)

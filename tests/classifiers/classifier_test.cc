@@ -248,6 +248,31 @@ TEST_CASE("classifiers::Classify extracts places, actors, weapons and targets") 
   }
 }
 
+TEST_CASE("classifiers::Classify ends a pattern name before a verb or a time word") {
+  auto texts_of = [](const Classification& c, EntityKind kind) {
+    std::vector<std::string> texts;
+    for (const Entity& e : c.entities) {
+      if (e.kind == kind) texts.push_back(e.text);
+    }
+    return texts;
+  };
+  using Catch::Matchers::VectorContains;
+  SECTION("a verb after the group's name is not part of it") {
+    const auto c = Text("جماعة مسلحة تتبنى الهجوم على نقطة التفتيش.");
+    CHECK_THAT(texts_of(c, EntityKind::kActor), VectorContains(std::string("جماعة مسلحة")));
+    const auto d = Text("كتائب النصر تطلق صواريخ على القاعدة.");
+    CHECK_THAT(texts_of(d, EntityKind::kActor), VectorContains(std::string("كتائب النصر")));
+  }
+  SECTION("a time word after a place's name is not part of it") {
+    const auto c = Text("انفجرت سيارة مفخخة في مدينة الرمال الأسبوع الماضي.");
+    CHECK_THAT(texts_of(c, EntityKind::kPlace), VectorContains(std::string("مدينة الرمال")));
+  }
+  SECTION("a two-word name still reads whole") {
+    const auto c = Text("سقطت قذائف هاون على بلدة وادي النخيل.");
+    CHECK_THAT(texts_of(c, EntityKind::kPlace), VectorContains(std::string("بلدة وادي النخيل")));
+  }
+}
+
 TEST_CASE("classifiers::Classify reads casualty numbers in digits, words and duals") {
   CHECK(Text("قتل ٣ جنود في هجوم صاروخي.").killed == 3);
   CHECK(Text("مقتل 26 مقاتلا في غارات جوية.").killed == 26);
