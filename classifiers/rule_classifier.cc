@@ -519,8 +519,12 @@ Finding RuleClassifier::Claim(const Sentence& s, bool title) const {
       // أعلنت الجماعة مسؤوليتها: the announcing verb comes before, in the same sentence.
       const std::int64_t a =
           Nearest(s, Bit(Category::kAnnounce) | Bit(Category::kClaimVerb), t, 16, 0);
-      if (a >= 0 && !negated(static_cast<std::uint32_t>(a)) && !negated(t) && !denied &&
-          !AnyIn(s, Bit(Category::kAccuse), a, t)) {
+      // "شركاء في المسؤولية" is not a claim: the sentence must speak of an attack.
+      const bool about_attack =
+          Any(s, Bit(Category::kClaimObject) | kAttackTriggers | Bit(Category::kExplosion) |
+                     Bit(Category::kWeapon) | Bit(Category::kKill));
+      if (a >= 0 && about_attack && !negated(static_cast<std::uint32_t>(a)) && !negated(t) &&
+          !denied && !AnyIn(s, Bit(Category::kAccuse), a, t)) {
         consider(weights_.claim_responsibility, "claim.responsibility",
                  static_cast<std::uint32_t>(a), static_cast<std::uint32_t>(a), t, h.last_token);
       }

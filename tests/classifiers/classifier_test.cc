@@ -248,6 +248,24 @@ TEST_CASE("classifiers::Classify extracts places, actors, weapons and targets") 
   }
 }
 
+TEST_CASE("classifiers::Classify keeps responsibility and ambiguous weapon words to attacks") {
+  SECTION("responsibility without an attack is no claim") {
+    const auto c = Text(
+        "وأكد أن اللجنة ستلتزم بالإعلان عن الأسعار، وتجعل الدلالين شركاء في المسؤولية "
+        "لضبط الجودة في السوق.");
+    CHECK_FALSE(c.Has(EventType::kClaim));
+    CHECK_FALSE(c.Has(EventType::kAttack));
+  }
+  // مسيرة (also a march, a career), مدافع (also defenders) and حماس (also enthusiasm) are
+  // matched only in the forms that name the weapon or the group; those must still fire.
+  SECTION("the narrowed forms still fire in attack reports") {
+    CHECK(Text("استهدفت طائرة مسيرة قاعدة عسكرية شمال بغداد.").Has(EventType::kAttack));
+    CHECK(Text("قصفت مدافع الجيش مواقع المسلحين في ريف حلب.").Has(EventType::kAttack));
+    CHECK(Text("أعلنت حماس مسؤوليتها عن الهجوم على الحاجز العسكري.").Has(EventType::kClaim));
+    CHECK(Text("هاجمت الجماعة إيلات بمسيرات مفخخة.").Has(EventType::kAttack));
+  }
+}
+
 TEST_CASE("classifiers::Classify ends a pattern name before a verb or a time word") {
   auto texts_of = [](const Classification& c, EntityKind kind) {
     std::vector<std::string> texts;
