@@ -627,9 +627,13 @@ Finding RuleClassifier::Statement(const Sentence& s, bool security_context,
   const FieldData& f = *s.f;
   if (sport_article) return best;
   // Deaths and injuries are a security topic unless the sentence says accident or disease.
-  const bool topic =
-      Any(s, kSecurityTopic) || (Any(s, Bit(Category::kKill) | Bit(Category::kInjure)) &&
-                                 !Any(s, Bit(Category::kAccident) | Bit(Category::kJudicial)));
+  // A weak attack word alone ("يستهدف المشروع", "ضرب موعدا") is no topic: economy and sport
+  // use them too; with a weapon, a casualty, a target or an armed actor beside it, it is.
+  const bool weak_attack_topic =
+      Any(s, Bit(Category::kAttackWeak)) && Any(s, kAttackSupport & ~Bit(Category::kPlace));
+  const bool topic = Any(s, kSecurityTopic & ~Bit(Category::kAttackWeak)) || weak_attack_topic ||
+                     (Any(s, Bit(Category::kKill) | Bit(Category::kInjure)) &&
+                      !Any(s, Bit(Category::kAccident) | Bit(Category::kJudicial)));
   const bool off_topic = Any(s, Bit(Category::kEconomy) | Bit(Category::kSport)) && !topic;
   if (off_topic || (!topic && !security_context)) return best;
   auto consider = [&best](double w, const char* rule, std::uint32_t a, std::uint32_t b) {

@@ -266,6 +266,16 @@ TEST_CASE("classifiers::Classify keeps responsibility and ambiguous weapon words
   }
 }
 
+TEST_CASE("classifiers::Classify needs more than a weak attack word for a security topic") {
+  // يستهدف is also "aims at": an official on an economy plan is no security statement.
+  CHECK_FALSE(Text("أكد المتحدث الرسمي لوزارة الزراعة أن الاستثمار في الخارج يستهدف جميع "
+                   "الدول الصديقة.")
+                  .Has(EventType::kStatement));
+  const auto c = Text("أكد المتحدث باسم وزارة الدفاع أن الجيش يستهدف مواقع المسلحين بالمدفعية.");
+  CHECK(c.Has(EventType::kStatement));
+  CHECK(c.Has(EventType::kAttack));
+}
+
 TEST_CASE("classifiers::Classify ends a pattern name before a verb or a time word") {
   auto texts_of = [](const Classification& c, EntityKind kind) {
     std::vector<std::string> texts;
