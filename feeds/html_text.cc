@@ -4,10 +4,13 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <utility>
 #include <vector>
+
+#include "feeds/byte_scan.h"
 
 namespace raqib::feeds {
 namespace {
@@ -421,7 +424,7 @@ std::optional<std::string> SimpleHtmlToText(std::string_view html) {
       continue;
     }
     if (c != '<') {
-      ++i;
+      i = byte_scan::SkipWithout(html, i + 1, '&', '<');
       continue;
     }
     // '<': a tag, a comment, or text.
@@ -530,10 +533,22 @@ std::string_view WithoutControls(std::string_view html, std::string& storage) {
   const auto suspect = [](unsigned char c) {
     return c < 0x20 || c == 0x7F || c == 0xC2 || c == 0xEF;
   };
-  std::size_t first = 0;
+  // Eight bytes at a time while none of them is suspect (most text has none at all).
+  const auto skip_clean = [html](std::size_t i) {
+    while (i + 8 <= html.size()) {
+      const std::uint64_t word = byte_scan::Load(html.data() + i);
+      if (byte_scan::HasLess(word, 0x20) | byte_scan::HasByte(word, 0x7F) |
+          byte_scan::HasByte(word, 0xC2) | byte_scan::HasByte(word, 0xEF)) {
+        break;
+      }
+      i += 8;
+    }
+    return i;
+  };
+  std::size_t first = skip_clean(0);
   while (first < html.size() &&
          (!suspect(static_cast<unsigned char>(html[first])) || bad_at(first) == 0)) {
-    ++first;
+    first = skip_clean(first + 1);
   }
   if (first == html.size()) return html;
   storage.assign(html.substr(0, first));

@@ -13,9 +13,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
-#include <sstream>
 #include <vector>
 
+#include "feeds/byte_scan.h"
 #include "feeds/charset.h"
 #include "feeds/date.h"
 #include "feeds/html_text.h"
@@ -155,12 +155,22 @@ Name Resolve(pugi::xml_node node) {
 
 // The character data of an element: its text and CDATA children. An element holding markup
 // ("naked" HTML, Atom xhtml) gives its inner XML instead.
-std::string InnerXml(pugi::xml_node node) {
-  std::ostringstream out;
-  for (pugi::xml_node child : node.children()) {
-    child.print(out, "", pugi::format_raw);
+// (Printed straight into a string: a std::ostringstream costs more to set up than most
+// fragments cost to print.)
+class StringWriter : public pugi::xml_writer {
+ public:
+  void write(const void* data, std::size_t size) override {
+    out.append(static_cast<const char*>(data), size);
   }
-  return out.str();
+  std::string out;
+};
+
+std::string InnerXml(pugi::xml_node node) {
+  StringWriter writer;
+  for (pugi::xml_node child : node.children()) {
+    child.print(writer, "", pugi::format_raw);
+  }
+  return std::move(writer.out);
 }
 
 std::string RawText(pugi::xml_node node) {
@@ -833,7 +843,7 @@ bool IsNameChar(char c) {
 std::optional<ParseIssue> FindUndefinedEntity(std::string_view doc) {
   if (doc.substr(0, 4096).find("<!DOCTYPE") != std::string_view::npos) return std::nullopt;
   const auto next_special = [doc](std::size_t from) {
-    for (std::size_t k = from; k < doc.size(); ++k) {
+    for (std::size_t k = from; (k = byte_scan::SkipWithout(doc, k, '&', '<')) < doc.size(); ++k) {
       if (doc[k] == '&' || doc[k] == '<') return k;
     }
     return std::string_view::npos;
@@ -842,7 +852,9 @@ std::optional<ParseIssue> FindUndefinedEntity(std::string_view doc) {
   while ((i = next_special(i)) != std::string_view::npos) {
     if (doc[i] == '<') {
       // Skip CDATA sections and comments, where '&' is just a character.
-      if (doc.compare(i, 9, "<![CDATA[") == 0) {
+      if (i + 1 >= doc.size() || doc[i + 1] != '!') {
+        ++i;  // a tag: the usual case
+      } else if (doc.compare(i, 9, "<![CDATA[") == 0) {
         const std::size_t end = doc.find("]]>", i + 9);
         if (end == std::string_view::npos) return std::nullopt;
         i = end + 3;
