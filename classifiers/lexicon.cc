@@ -118,6 +118,15 @@ const Affixes& GetAffixes() {
   return affixes;
 }
 
+// token.starts_with(prefix) for the short proclitic chains (at most 4 codes), inlined: a
+// memcmp call per candidate chain cost more than the compare.
+bool StartsWith(std::string_view token, std::string_view prefix) {
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    if (token[i] != prefix[i]) return false;
+  }
+  return true;
+}
+
 bool IsSuffix(std::string_view rest) {
   if (rest.size() > 4) return false;
   const auto& s = GetAffixes().suffixes;
@@ -257,7 +266,9 @@ void Lexicon::Compile() {
     }
     f.first_word = static_cast<std::uint32_t>(flat_words_.size());
     f.word_count = static_cast<std::uint32_t>(nodes_[n].words.size());
-    flat_words_.insert(flat_words_.end(), nodes_[n].words.begin(), nodes_[n].words.end());
+    for (const std::uint32_t w : nodes_[n].words) {
+      flat_words_.push_back((w << 2) | static_cast<std::uint32_t>(words_[w].mode));
+    }
   }
 }
 
@@ -340,7 +351,8 @@ bool Lexicon::MayStartWord(std::string_view stem) const {
   return (trigram_[tri / 64] & (std::uint64_t{1} << (tri % 64))) != 0;
 }
 
-void Lexicon::MatchToken(std::string_view token, std::vector<WordMatch>& out) const {
+void Lexicon::MatchToken(std::string_view token, std::vector<WordMatch>& out,
+                         std::vector<std::uint32_t>& index) const {
   const Affixes& affixes = GetAffixes();
   if (token.empty()) return;
   const auto& candidates = affixes.by_first[static_cast<unsigned char>(token[0])];
@@ -348,7 +360,7 @@ void Lexicon::MatchToken(std::string_view token, std::vector<WordMatch>& out) co
     const Prefix& p =
         k < candidates.size() ? affixes.prefixes[candidates[k]] : affixes.prefixes.back();
     const std::string& prefix = p.codes;
-    if (token.size() < prefix.size() + 2 || !token.starts_with(prefix)) continue;
+    if (token.size() < prefix.size() + 2 || !StartsWith(token, prefix)) continue;
     const bool future = p.future;
     const bool article = p.article;
     const bool preposition = p.preposition;
@@ -379,26 +391,26 @@ void Lexicon::MatchToken(std::string_view token, std::vector<WordMatch>& out) co
         const std::span<const std::uint32_t> words(flat_words_.data() + flat.first_word,
                                                    flat.word_count);
         const std::string_view rest = token.substr(i + 1);
-        for (const std::uint32_t w : words) {
+        for (const std::uint32_t packed : words) {
+          const std::uint32_t w = packed >> 2;
           bool ok = false;
-          switch (words_[w].mode) {
+          switch (static_cast<Mode>(packed & 3)) {
             case Mode::kStem: ok = rest.empty() || IsSuffix(rest); break;
             case Mode::kPrefix: ok = true; break;
             case Mode::kExact: ok = rest.empty() && prefix.empty(); break;
             case Mode::kVerb: ok = verb_ok && (rest.empty() || IsSuffix(rest)); break;
           }
           if (!ok) continue;
-          bool seen = false;
-          for (WordMatch& m : out) {
-            if (m.word == w) {
-              // The plainest reading wins: without the future prefix, without a preposition.
-              m.future = m.future && future;
-              m.preposition = m.preposition && preposition;
-              m.article = m.article && article;
-              seen = true;
-            }
+          if (index[w] != kNotMatched) {
+            // The plainest reading wins: without the future prefix, without a preposition.
+            WordMatch& m = out[index[w]];
+            m.future = m.future && future;
+            m.preposition = m.preposition && preposition;
+            m.article = m.article && article;
+          } else {
+            index[w] = static_cast<std::uint32_t>(out.size());
+            out.push_back({w, future, preposition, article});
           }
-          if (!seen) out.push_back({w, future, preposition, article});
         }
       }
     };
@@ -411,14 +423,28 @@ void Lexicon::Match(std::string_view codes, const std::vector<Token>& tokens,
                     std::vector<Hit>& hits) const {
   hits.clear();
   // Words matched by each token: flat list plus offsets, so phrases can look ahead.
-  std::vector<WordMatch> matched;
-  std::vector<std::uint32_t> offsets;
+  // Thread-local buffers, reused so a call allocates nothing once they have grown.
+  thread_local std::vector<WordMatch> matched;
+  thread_local std::vector<std::uint32_t> offsets;
+  matched.clear();
+  offsets.clear();
   offsets.reserve(tokens.size() + 1);
   matched.reserve(tokens.size());
+  // Position in `matched` of each word, so a word found again is found in O(1). All
+  // kNotMatched between calls: the guard resets the entries this call set, even on a throw.
+  thread_local std::vector<std::uint32_t> index;
+  if (index.size() < words_.size()) index.resize(words_.size(), kNotMatched);
+  struct Reset {
+    std::vector<std::uint32_t>& index;
+    const std::vector<WordMatch>& matched;
+    ~Reset() {
+      for (const WordMatch& m : matched) index[m.word] = kNotMatched;
+    }
+  } reset{index, matched};
   for (const Token& t : tokens) {
     offsets.push_back(static_cast<std::uint32_t>(matched.size()));
     if (t.end > codes.size() || t.begin >= t.end) continue;
-    MatchToken(codes.substr(t.begin, t.end - t.begin), matched);
+    MatchToken(codes.substr(t.begin, t.end - t.begin), matched, index);
   }
   offsets.push_back(static_cast<std::uint32_t>(matched.size()));
 

@@ -108,7 +108,8 @@ class Lexicon {
   // Adds one line's worth: `forms` separated by '|', words by spaces (for tests and Load).
   std::expected<void, std::string> Add(Category category, std::string_view canonical,
                                        std::string_view forms, std::string_view source);
-  // Finds every phrase in `tokens`, in token order. Thread-safe (const, no caches).
+  // Finds every phrase in `tokens`, in token order. Thread-safe (const; its scratch table is
+  // thread-local).
   void Match(std::string_view codes, const std::vector<Token>& tokens,
              std::vector<Hit>& hits) const;
 
@@ -137,8 +138,11 @@ class Lexicon {
     bool preposition = false;
     bool article = false;
   };
-  // Words matching the token, appended to `out` (a word once, its plainest reading).
-  void MatchToken(std::string_view token, std::vector<WordMatch>& out) const;
+  // Words matching the token, appended to `out` (a word once in all of `out`, its plainest
+  // reading). `index[w]` is the position of word w in `out`, or kNotMatched; kept up to date.
+  static constexpr std::uint32_t kNotMatched = 0xFFFFFFFF;
+  void MatchToken(std::string_view token, std::vector<WordMatch>& out,
+                  std::vector<std::uint32_t>& index) const;
 
   std::expected<void, std::string> AddUncompiled(Category category, std::string_view canonical,
                                                  std::string_view forms, std::string_view source);
@@ -180,6 +184,7 @@ class Lexicon {
   std::vector<FlatNode> flat_;  // compiled copy of nodes_
   std::vector<unsigned char> edge_byte_;
   std::vector<std::uint32_t> edge_child_;
+  // Words ending at each node as (word << 2) | mode, so the walk reads no Word to check them.
   std::vector<std::uint32_t> flat_words_;
   std::map<std::pair<std::string, Mode>, std::uint32_t> word_ids_;  // (codes, mode) -> word
   std::vector<Word> words_;
