@@ -140,7 +140,28 @@ const char* CategoryName(Category category) {
   return i < kCategoryNames.size() ? kCategoryNames[i] : "unknown";
 }
 
+namespace {
+
+// Class of every code byte for Tokenize: kLetter, kDigit or 0 (one load instead of the
+// range tests of IsLetterCode and IsDigitCode per byte).
+constexpr std::uint8_t kLetter = 1;
+constexpr std::uint8_t kDigit = 2;
+const std::array<std::uint8_t, 256>& CodeClasses() {
+  static const std::array<std::uint8_t, 256> table = [] {
+    std::array<std::uint8_t, 256> t{};
+    for (int c = 0; c < 256; ++c) {
+      const auto code = static_cast<unsigned char>(c);
+      t[c] = IsLetterCode(code) ? kLetter : IsDigitCode(code) ? kDigit : 0;
+    }
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace
+
 void Tokenize(std::string_view codes, std::vector<Token>& tokens) {
+  const auto& classes = CodeClasses();
   tokens.clear();
   std::uint32_t sentence = 0;
   bool sentence_has_tokens = false;
@@ -148,14 +169,11 @@ void Tokenize(std::string_view codes, std::vector<Token>& tokens) {
   std::size_t i = 0;
   while (i < n) {
     const auto c = static_cast<unsigned char>(codes[i]);
-    const bool letter = IsLetterCode(c);
-    const bool digit = IsDigitCode(c);
-    if (letter || digit) {
+    const std::uint8_t cls = classes[c];
+    if (cls != 0) {
+      const bool digit = cls == kDigit;
       std::size_t j = i + 1;
-      while (j < n && (letter ? IsLetterCode(static_cast<unsigned char>(codes[j]))
-                              : IsDigitCode(static_cast<unsigned char>(codes[j])))) {
-        ++j;
-      }
+      while (j < n && classes[static_cast<unsigned char>(codes[j])] == cls) ++j;
       tokens.push_back(
           {static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j), digit, sentence});
       sentence_has_tokens = true;

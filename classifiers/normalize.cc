@@ -146,10 +146,21 @@ const std::array<unsigned char, 256>& ArabicBlock() {
   return table;
 }
 
+// Codes of U+0000..U+007F, looked up instead of branched on (most non-Arabic text is ASCII).
+const std::array<unsigned char, 128>& AsciiBlock() {
+  static const std::array<unsigned char, 128> table = [] {
+    std::array<unsigned char, 128> t{};
+    for (char32_t cp = 0; cp < 0x80; ++cp) t[cp] = CodeOf(cp);
+    return t;
+  }();
+  return table;
+}
+
 }  // namespace
 
 void Normalize(std::string_view input, NormalizedText& out) {
   const auto& arabic = ArabicBlock();
+  const auto& ascii = AsciiBlock();
   // Sized for the worst case (one code per byte) and written by index, then cut to size:
   // cheaper than three push_backs per character.
   out.codes.resize(input.size());
@@ -164,7 +175,7 @@ void Normalize(std::string_view input, NormalizedText& out) {
     const auto b0 = static_cast<unsigned char>(input[i]);
     if (b0 < 0x80) {
       len = 1;
-      code = CodeOf(b0);
+      code = ascii[b0];
     } else if ((b0 == 0xD8 || b0 == 0xD9 || b0 == 0xDA || b0 == 0xDB) && i + 1 < input.size() &&
                (static_cast<unsigned char>(input[i + 1]) & 0xC0) == 0x80) {
       // Two-byte U+0600..U+06FF.
