@@ -214,7 +214,6 @@ void Lexicon::Insert(std::string_view codes, std::uint32_t word) {
       auto& children = nodes_[node].children;
       children.insert(std::upper_bound(children.begin(), children.end(), std::make_pair(c, 0u)),
                       {c, next});
-      if (node == 0) root_[c] = next;
     }
     node = next;
   }
@@ -262,24 +261,41 @@ void Lexicon::Compile() {
       }
     }
   }
+  // Compiled nodes are numbered in depth-first order (the root stays 0), so a walk down a
+  // path reads nodes that lie next to each other instead of wherever insertion put them.
+  std::vector<std::uint32_t> order;                   // compiled number -> node
+  std::vector<std::uint32_t> rank(nodes_.size(), 0);  // node -> compiled number
+  order.reserve(nodes_.size());
+  std::vector<std::uint32_t> stack{0};
+  while (!stack.empty()) {
+    const std::uint32_t n = stack.back();
+    stack.pop_back();
+    rank[n] = static_cast<std::uint32_t>(order.size());
+    order.push_back(n);
+    const auto& children = nodes_[n].children;
+    for (auto it = children.rbegin(); it != children.rend(); ++it) stack.push_back(it->second);
+  }
+  root_.fill(0);
+  for (const auto& [c, child] : nodes_[0].children) root_[c] = rank[child];
   flat_.assign(nodes_.size(), {});
   edge_byte_.clear();
   edge_child_.clear();
   flat_words_.clear();
-  for (std::size_t n = 0; n < nodes_.size(); ++n) {
-    FlatNode& f = flat_[n];
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const std::uint32_t n = order[k];
+    FlatNode& f = flat_[k];
     f.first_edge = static_cast<std::uint32_t>(edge_byte_.size());
     f.edge_count = static_cast<std::uint32_t>(nodes_[n].children.size());
     for (const auto& [c, child] : nodes_[n].children) {
       edge_byte_.push_back(c);
-      edge_child_.push_back(child);
+      edge_child_.push_back(rank[child]);
     }
     bool all_in_alphabet = true;
     for (const auto& [c, child] : nodes_[n].children) all_in_alphabet &= symbol_[c] != 0;
     if (n != 0 && nodes_[n].children.size() >= 6 && all_in_alphabet) {
       dense_.emplace_back();
       dense_.back().fill(0);
-      for (const auto& [c, child] : nodes_[n].children) dense_.back()[symbol_[c]] = child;
+      for (const auto& [c, child] : nodes_[n].children) dense_.back()[symbol_[c]] = rank[child];
       f.dense = static_cast<std::uint32_t>(dense_.size());
     }
     f.first_word = static_cast<std::uint32_t>(flat_words_.size());
