@@ -389,6 +389,9 @@ void Lexicon::MatchToken(std::string_view token, std::vector<WordMatch>& out,
                          std::vector<std::uint32_t>& index) const {
   const Affixes& affixes = GetAffixes();
   if (token.empty()) return;
+  // Readings of a word by this token start here; earlier entries belong to earlier tokens, so
+  // a word seen before in the article is recorded again at this token (its own hit).
+  const std::size_t token_start = out.size();
   const auto& candidates = affixes.by_first[static_cast<unsigned char>(token[0])];
   for (std::size_t k = 0; k <= candidates.size(); ++k) {
     const Prefix& p =
@@ -435,7 +438,7 @@ void Lexicon::MatchToken(std::string_view token, std::vector<WordMatch>& out,
             case Mode::kVerb: ok = verb_ok && (rest.empty() || IsSuffix(rest)); break;
           }
           if (!ok) continue;
-          if (index[w] != kNotMatched) {
+          if (index[w] != kNotMatched && index[w] >= token_start) {
             // The plainest reading wins: without the future prefix, without a preposition.
             WordMatch& m = out[index[w]];
             m.future = m.future && future;

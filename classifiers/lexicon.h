@@ -138,8 +138,8 @@ class Lexicon {
     bool preposition = false;
     bool article = false;
   };
-  // Words matching the token, appended to `out` (a word once in all of `out`, its plainest
-  // reading). `index[w]` is the position of word w in `out`, or kNotMatched; kept up to date.
+  // Words matching the token, appended to `out` (a word once per token, its plainest
+  // reading). `index[w]` is the latest position of word w in `out`, or kNotMatched.
   static constexpr std::uint32_t kNotMatched = 0xFFFFFFFF;
   void MatchToken(std::string_view token, std::vector<WordMatch>& out,
                   std::vector<std::uint32_t>& index) const;

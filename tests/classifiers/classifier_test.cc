@@ -276,6 +276,30 @@ TEST_CASE("classifiers::Classify needs more than a weak attack word for a securi
   CHECK(c.Has(EventType::kAttack));
 }
 
+TEST_CASE("classifiers::Classify finds a word again at each of its occurrences") {
+  // The first قصف is a threat; only the second reports a strike, and must be found there.
+  const std::string text = "هدد الجيش بأنه سوف يقصف المدينة. وبعد ساعة قصف الجيش المدينة.";
+  const auto c = Text(text);
+  REQUIRE(c.Has(EventType::kAttack));
+  bool second = false;
+  for (const Evidence& e : c.evidence) {
+    second = second || (e.type == EventType::kAttack && e.sentence.begin > text.find('.'));
+  }
+  CHECK(second);
+  const auto twice = Text("قصف الجيش المدينة. ثم قصف الجيش القرية.");
+  int attack_sentences = 0;
+  for (const Evidence& e : twice.evidence) attack_sentences += e.type == EventType::kAttack;
+  CHECK(attack_sentences == 2);
+}
+
+TEST_CASE("classifiers::Classify does not read the familial adjective as prisoners") {
+  // الأسري (familial) and الأسرى (prisoners) are the same letters once ى is folded to ي.
+  CHECK_FALSE(Text("أكد المحافظ أن مشروع الإنتاج الأسري سيفتتح قريبا في المدينة.")
+                  .Has(EventType::kStatement));
+  CHECK(Text("أكد المتحدث باسم الحكومة أن صفقة الأسرى ستنفذ الأسبوع المقبل.")
+            .Has(EventType::kStatement));
+}
+
 TEST_CASE("classifiers::Classify ends a pattern name before a verb or a time word") {
   auto texts_of = [](const Classification& c, EntityKind kind) {
     std::vector<std::string> texts;
