@@ -3,6 +3,7 @@
 // the whole process: daemon_e2e.py): dedup, ordering of publish and mark-seen, backpressure,
 // failing feeds, reloads.
 #include "daemon/pipeline.h"
+#include "tests/daemon/fake_clock.h"
 
 #include <unistd.h>
 
@@ -17,14 +18,7 @@ namespace classifiers = raqib::classifiers;
 
 namespace {
 
-class FakeClock : public Clock {
- public:
-  TimePoint Now() const override { return now_; }
-  void Advance(Duration d) { now_ += d; }
-
- private:
-  TimePoint now_{std::chrono::hours(1000)};
-};
+using raqib::daemon::testing::FakeClock;
 
 // Answers every request at once from `responses` (by URL); remembers what was asked.
 class FakeFetcher : public feeds::Fetcher {

@@ -1,4 +1,5 @@
 #include "daemon/scheduler.h"
+#include "tests/daemon/fake_clock.h"
 
 #include <catch2/catch.hpp>
 
@@ -11,14 +12,7 @@ using raqib::daemon::SchedulerOptions;
 
 namespace {
 
-class FakeClock : public Clock {
- public:
-  TimePoint Now() const override { return now_; }
-  void Advance(Duration d) { now_ += d; }
-
- private:
-  TimePoint now_{std::chrono::hours(1000)};
-};
+using raqib::daemon::testing::FakeClock;
 
 // Builds a PollOutcome (designated initialisers would have to name every field under -Wextra).
 struct O : PollOutcome {
