@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DRAQIB_TESTS=OFF -DRAQIB_BENCH=OFF >/dev/null
-cmake --build build/release -j"$(nproc)" --target raqib
-exec ./build/release/raqib demo "$@"
+cmake -S . -B build/demo -DCMAKE_BUILD_TYPE=Release -DRAQIB_TESTS=OFF -DRAQIB_BENCH=OFF >/dev/null
+cmake --build build/demo -j"$(nproc)" --target raqib
+exec ./build/demo/raqib demo "$@"

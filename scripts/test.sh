@@ -31,8 +31,8 @@ build_and_test() {
 passed=0
 skipped=0
 
-build_and_test build/release
-build_and_test build/asan -DRAQIB_SANITIZE=ON -DRAQIB_BENCH=OFF
+build_and_test build/release -DRAQIB_SANITIZE=OFF -DRAQIB_TESTS=ON -DRAQIB_BENCH=ON
+build_and_test build/asan -DRAQIB_SANITIZE=ON -DRAQIB_TESTS=ON -DRAQIB_BENCH=OFF
 
 if [ -x scripts/fuzz.sh ]; then
   echo "==> fuzz (short run)"
