@@ -449,6 +449,14 @@ class FeedBuilder {
   }
 
   // sy:updatePeriod / sy:updateFrequency -> seconds between updates.
+  // What both RSS and Atom do once the feed's own elements are read: the language falls back
+  // to xml:lang and is written with '-', and sy:updatePeriod becomes the ttl.
+  void FinishFeedMetadata(pugi::xml_node node) {
+    if (feed_.language.empty()) feed_.language = Lang(node);
+    std::replace(feed_.language.begin(), feed_.language.end(), '_', '-');
+    ApplySyndication();
+  }
+
   void ApplySyndication() {
     if (feed_.ttl || sy_period_.empty()) return;
     const std::string period = CollapseSpace(sy_period_);
@@ -511,9 +519,7 @@ class FeedBuilder {
         ReadFeedCommon(child, name);
       }
     }
-    if (feed_.language.empty()) feed_.language = Lang(channel);
-    std::replace(feed_.language.begin(), feed_.language.end(), '_', '-');
-    ApplySyndication();
+    FinishFeedMetadata(channel);
   }
 
   void ReadRssItems(pugi::xml_node parent) {
@@ -744,9 +750,7 @@ class FeedBuilder {
         ReadFeedCommon(child, name);
       }
     }
-    if (feed_.language.empty()) feed_.language = Lang(root);
-    std::replace(feed_.language.begin(), feed_.language.end(), '_', '-');
-    ApplySyndication();
+    FinishFeedMetadata(root);
   }
 
   void ReadAtomEntry(pugi::xml_node node) {
