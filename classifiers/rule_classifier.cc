@@ -47,6 +47,7 @@ struct Weights {
   double statement_title_colon = 0.7;
   double statement_carried = 0.65;
   double statement_claim_message = 0.6;
+  double statement_first_person = 0.6;
   double sport_article_hits = 3;
 };
 
@@ -75,6 +76,7 @@ std::expected<Weights, std::string> LoadWeights(const std::filesystem::path& fil
       {"statement_title_colon", &Weights::statement_title_colon},
       {"statement_carried", &Weights::statement_carried},
       {"statement_claim_message", &Weights::statement_claim_message},
+      {"statement_first_person", &Weights::statement_first_person},
       {"sport_article_hits", &Weights::sport_article_hits},
   };
   std::ifstream in(file);
@@ -115,10 +117,12 @@ constexpr Mask kActors =
     Bit(Category::kGroup) | Bit(Category::kGroupHead) | Bit(Category::kStateForce);
 constexpr Mask kModal =
     Bit(Category::kFuture) | Bit(Category::kThreat) | Bit(Category::kConditional);
+// A place supports an attack word only nearby (kPlaceReach words): long sentences name
+// places for other reasons ("الحملة التي تستهدف اللاجئات ... في لبنان").
 constexpr Mask kAttackSupport = Bit(Category::kWeapon) | Bit(Category::kKill) |
                                 Bit(Category::kInjure) | Bit(Category::kMilitaryTarget) | kActors |
-                                Bit(Category::kAttackStrong) | Bit(Category::kPlace) |
-                                Bit(Category::kOccurred);
+                                Bit(Category::kAttackStrong) | Bit(Category::kOccurred);
+constexpr int kPlaceReach = 8;
 // What makes a statement about security: security words, attack words, weapons, armed
 // groups. Not the speaker itself (police and army speak about traffic and floods too) and
 // not deaths alone (accidents).
@@ -216,6 +220,17 @@ void RuleClassifier::Prepare(std::string_view input, Field field, FieldData& f) 
     if (h.future) f.fut[h.first_token] = 1;
     if (h.preposition) f.prep[h.first_token] = 1;
     if (h.article) f.art[h.first_token] = 1;
+  }
+  // A speaker phrase overrides the other kind of speaker inside it: "مصدر أمني" is an
+  // official, though "مصدر" alone is not; "المستشار الإعلامي" is not, though "المستشار" is.
+  constexpr Mask kSpeakerKinds = Bit(Category::kOfficial) | Bit(Category::kNonOfficial);
+  for (const Hit& h : f.hits) {
+    if (h.last_token == h.first_token || !(Bit(h.category) & kSpeakerKinds)) continue;
+    const Mask other = kSpeakerKinds & ~Bit(h.category);
+    for (std::uint32_t t = h.first_token; t <= h.last_token; ++t) {
+      f.mask[t] &= ~other;
+      f.cover[t] &= ~other;
+    }
   }
   // "لا يزال" (still) is not a negation.
   for (const Hit& h : f.hits) {
@@ -330,20 +345,26 @@ bool IsOnOrAgainst(const FieldData& f, std::uint32_t t) {
   return word == kAla || word == kDidd;
 }
 
-// Token t opens a clause: first in the sentence, after a comma, or after a clause connector
-// (فيما، بينما، حين، كما، ثم).
-bool ClauseStart(const Sentence& s, std::uint32_t t) {
-  if (t == s.first) return true;
+// Token t is a clause connector (فيما، بينما، حين، كما، ثم، وقد): a new clause follows.
+bool IsConnector(const FieldData& f, std::uint32_t t) {
   static const std::array<std::string, 6> kConnectors = {
       NormalizeToCodes("فيما"), NormalizeToCodes("بينما"), NormalizeToCodes("حين"),
       NormalizeToCodes("كما"),  NormalizeToCodes("ثم"),    NormalizeToCodes("وقد")};
+  const Token& tok = f.tokens[t];
+  const std::string_view word =
+      std::string_view(f.norm.codes).substr(tok.begin, tok.end - tok.begin);
+  return std::find(kConnectors.begin(), kConnectors.end(), word) != kConnectors.end();
+}
+
+// Token t opens a clause: first in the sentence, after a comma, or after a clause connector.
+bool ClauseStart(const Sentence& s, std::uint32_t t) {
+  if (t == s.first) return true;
   const std::string_view codes = s.f->norm.codes;
   const Token& prev = s.f->tokens[t - 1];
   for (std::uint32_t i = prev.end; i < s.f->tokens[t].begin; ++i) {
     if (codes[i] == ',') return true;
   }
-  const std::string_view word = codes.substr(prev.begin, prev.end - prev.begin);
-  return std::find(kConnectors.begin(), kConnectors.end(), word) != kConnectors.end();
+  return IsConnector(*s.f, t - 1);
 }
 
 // Token u follows a word for footage ("بثت القسام مشاهد لاستهداف دبابة"): the preposition
@@ -391,6 +412,31 @@ bool OtherSubjectAfterThat(const FieldData& f, std::uint32_t from, std::uint32_t
   return false;
 }
 
+// Token t attributes what precedes to a source: بحسب، وفقا (with their و).
+bool AccordingTo(const FieldData& f, std::uint32_t t) {
+  return IsWord(f, t, "بحسب") || IsWord(f, t, "وبحسب") || IsWord(f, t, "وفقا") ||
+         IsWord(f, t, "ووفقا");
+}
+
+// Token t is a first-person plural speech act ("نرفض"، "وندين"، "نحذر"): the speaker's
+// "we", which in news is the body a statement is quoted from.
+bool FirstPersonPlural(const FieldData& f, std::uint32_t t) {
+  static const std::array<std::string, 13> kWe = {
+      NormalizeToCodes("نرفض"), NormalizeToCodes("ندين"),  NormalizeToCodes("نستنكر"),
+      NormalizeToCodes("نحذر"), NormalizeToCodes("نطالب"), NormalizeToCodes("ندعو"),
+      NormalizeToCodes("نؤكد"), NormalizeToCodes("نعلن"),  NormalizeToCodes("نتوعد"),
+      NormalizeToCodes("نرحب"), NormalizeToCodes("نشجب"),  NormalizeToCodes("نندد"),
+      NormalizeToCodes("نعتبر")};
+  const Token& tok = f.tokens[t];
+  std::string_view word = std::string_view(f.norm.codes).substr(tok.begin, tok.end - tok.begin);
+  static const std::string kWa = NormalizeToCodes("و");
+  static const std::string kFa = NormalizeToCodes("ف");
+  if (word.size() > 3 && (word.substr(0, 1) == kWa || word.substr(0, 1) == kFa)) {
+    word.remove_prefix(1);
+  }
+  return std::find(kWe.begin(), kWe.end(), word) != kWe.end();
+}
+
 // A resolution, draft or statement: what a council or parliament adopts (تبنى قرارا).
 bool IsResolution(const FieldData& f, std::uint32_t t) {
   static const std::array<std::string, 6> kWords = {
@@ -428,7 +474,10 @@ Finding RuleClassifier::Attack(const Sentence& s, bool sport_article) const {
                         (h.last_token + 1 < s.last ? f.suf[h.last_token + 1] : 0);
     // "الهجوم على أرامكو": an attack word with its target after على/ضد names one event.
     const bool on_target = h.last_token + 1 < s.last && IsOnOrAgainst(f, h.last_token + 1);
-    const bool supported = (others & kAttackSupport) != 0 || on_target;
+    const bool supported =
+        (others & kAttackSupport) != 0 || on_target ||
+        AnyIn(s, Bit(Category::kPlace), static_cast<std::int64_t>(t) - kPlaceReach, t - 1) ||
+        AnyIn(s, Bit(Category::kPlace), h.last_token + 1, h.last_token + kPlaceReach);
     const bool hard_support = (others & (Bit(Category::kWeapon) | Bit(Category::kMilitaryTarget) |
                                          Bit(Category::kGroup) | Bit(Category::kStateForce))) != 0;
     switch (h.category) {
@@ -630,7 +679,7 @@ Finding RuleClassifier::Statement(const Sentence& s, bool security_context,
   // A weak attack word alone ("يستهدف المشروع", "ضرب موعدا") is no topic: economy and sport
   // use them too; with a weapon, a casualty, a target or an armed actor beside it, it is.
   const bool weak_attack_topic =
-      Any(s, Bit(Category::kAttackWeak)) && Any(s, kAttackSupport & ~Bit(Category::kPlace));
+      Any(s, Bit(Category::kAttackWeak)) && Any(s, kAttackSupport);
   const bool topic = Any(s, kSecurityTopic & ~Bit(Category::kAttackWeak)) || weak_attack_topic ||
                      (Any(s, Bit(Category::kKill) | Bit(Category::kInjure)) &&
                       !Any(s, Bit(Category::kAccident) | Bit(Category::kJudicial)));
@@ -643,37 +692,51 @@ Finding RuleClassifier::Statement(const Sentence& s, bool security_context,
       best.triggers = {{a, a}, {b, b}};
     }
   };
+  // The speech verb of a private person (expert, witness, newspaper) whose words run on from
+  // there: officials inside them are quoted, not speaking ("قال الخبير إن الوزير رفض ..."),
+  // until a connector opens a new clause ("... فيما اتهم قادة عسكريون نتنياهو").
+  std::int64_t private_verb = -1;
   for (std::uint32_t v = s.first; v < s.last; ++v) {
+    if (private_verb >= 0 && IsConnector(f, v)) private_verb = -1;
     // An official body adopting a resolution on security speaks too.
     const bool adopts = (f.mask[v] & Bit(Category::kClaimVerb)) && AdoptsResolution(s, v, 5);
-    if (!(f.mask[v] & kSpeechActs) && !adopts) continue;
+    if (private_verb >= 0 || (!(f.mask[v] & kSpeechActs) && !adopts)) continue;
+    // "بحسب الجيش": the source follows right after; the words before are the report.
+    const bool according_to = AccordingTo(f, v);
+    const int before = according_to ? 0 : 5;
+    const int after = according_to ? 3 : 7;
     // A state name speaks for its government only right next to the verb ("حذرت بغداد").
-    std::int64_t speaker = Nearest(s, kSpeakers & ~Bit(Category::kState), v, 5, 7);
-    std::int64_t state = Nearest(s, Bit(Category::kState), v, 1, 2);
+    std::int64_t speaker = Nearest(s, kSpeakers & ~Bit(Category::kState), v, before, after);
+    std::int64_t state = Nearest(s, Bit(Category::kState), v, according_to ? 0 : 1, 2);
     // "وقالت إن تركيا شهدت ...": a state after إن/أن is what is said, not who says it.
     if (state == static_cast<std::int64_t>(v) + 2 && IsThat(f, v + 1)) state = -1;
     if (speaker < 0 || (state >= 0 && std::abs(state - static_cast<std::int64_t>(v)) <
                                           std::abs(speaker - static_cast<std::int64_t>(v)))) {
       speaker = state;
     }
-    if (speaker < 0) continue;
-    std::int64_t private_speaker = Nearest(s, Bit(Category::kNonOfficial), v, 5, 7);
+    std::int64_t private_speaker = Nearest(s, Bit(Category::kNonOfficial), v, before, after);
     // "المتحدث باسم الهلال الأحمر": a spokesman speaks for whoever follows باسم.
     static const std::string kBism = NormalizeToCodes("باسم");
-    if (speaker + 2 < s.last) {
+    if (speaker >= 0 && speaker + 2 < s.last) {
       const Token& next = f.tokens[speaker + 1];
       if (std::string_view(f.norm.codes).substr(next.begin, next.end - next.begin) == kBism &&
           (f.cover[speaker + 2] & Bit(Category::kNonOfficial))) {
         private_speaker = speaker;
       }
     }
-    if (private_speaker == speaker ||
-        (private_speaker >= 0 && std::abs(private_speaker - static_cast<std::int64_t>(v)) <=
+    if (private_speaker >= 0 && (speaker < 0 || private_speaker == speaker ||
+                                 std::abs(private_speaker - static_cast<std::int64_t>(v)) <=
                                      std::abs(speaker - static_cast<std::int64_t>(v)))) {
-      // The sentence reports a private person's words; officials inside them are quoted,
-      // not speaking ("قال الخبير إن الوزير رفض ...").
-      return best;
+      private_verb = v;
+      continue;
     }
+    // "وأضافت: نرفض كل الأعمال التي تستهدف القواعد": a first-person plural speech act is an
+    // organisation speaking for itself; the speaker is the verb's own subject.
+    if (speaker < 0 && FirstPersonPlural(f, v)) {
+      consider(topic ? weights_.statement_first_person : weights_.statement_context,
+               "statement.first_person", v, v);
+    }
+    if (speaker < 0) continue;
     const bool condemn = f.mask[v] & Bit(Category::kCondemn);
     double w = !topic    ? weights_.statement_context
                : condemn ? weights_.statement_condemn

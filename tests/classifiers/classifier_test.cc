@@ -47,6 +47,8 @@ TEST_CASE("classifiers::Classify reports attacks that happened") {
            "وقالت الوزارة إن الهجوم على المصفاة أوقف الإنتاج.",  // على + target
            "ندد البيان بالهجوم الأخير الذي وقع قرب الحدود.",     // an event that took place
            "لم يسفر الهجوم الصاروخي عن ضحايا.",                  // negation not on the event
+           "فجر انتحاري نفسه وسط حشد في سوق المدينة.",           // the verb with support
+           "استهدف هجوم نقطة تفتيش في كركوك فجر اليوم.",         // a place right by it
        }) {
     INFO(text);
     CHECK(Text(text).Has(EventType::kAttack));
@@ -66,6 +68,12 @@ TEST_CASE("classifiers::Classify ignores sport, verbal, accidental and idiomatic
            "مصرع أربعة أشخاص في حادث سير على طريق الرياض.",
            "أصدرت المحكمة حكما بالسجن على المتهم في قضية القتل.",
            "ارتفعت أسعار النفط في السوق العالمية بعد قرار أوبك.",
+           "مبدعو مكة يفجرون طاقاتهم في صناعة تلفريك.",                // figurative "explode"
+           "اقتحمت مجال التصوير وأثبتت المصورة موهبتها في السعودية.",  // "broke into a field"
+           // a place far from a weak attack word in a long sentence does not support it
+           "وأوضح مدير الحملة الوطنية السعودية في بيروت أن الحملة اعتمدت إضافة الطهي إلى "
+           "المجالات التدريبية التي تستهدف النساء اللاجئات.",
+           "نفذت القوات البحرية مناورات بالذخيرة الحية شملت اشتباكا مع زوارق معادية.",  // exercise
        }) {
     INFO(text);
     const auto c = Text(text);
@@ -76,6 +84,8 @@ TEST_CASE("classifiers::Classify ignores sport, verbal, accidental and idiomatic
 
 TEST_CASE("classifiers::Classify treats threats, future and conditions as no attack") {
   for (const char* text : {
+           "أحالت النيابة خلية إلى القضاء بغية القيام بأعمال إرهابية داخل البلاد.",  // purpose
+           "واتهمتهم بالتخطيط لتنفيذ هجمات على منشآت حكومية.",                       // planning
            "هددت الجماعة بشن هجمات على القواعد الأميركية.",
            "ستستهدف الفصائل القواعد الأجنبية إذا لم تنسحب.",
            "إذا تعرضت قواتنا لأي هجوم فسوف نرد بقوة.",
@@ -197,11 +207,26 @@ TEST_CASE("classifiers::Classify finds official statements about security") {
              "ورحبت وزارة الخارجية بإعلان وقف إطلاق النار في غزة.",
              "واستبعد وزير الدفاع انسحاب القوات من المنطقة.",
              "السوداني يوجه بفتح تحقيق في الهجوم على حقل كورمور.",  // verb then ب: adjacent
+             "وقال مصدر أمني إن الهجوم استهدف نقطة تفتيش.",         // a source named by its office
+             "بحسب وزارة الدفاع، صدت القوات هجوما على الحدود.",     // attribution to a source
+             "اتفقت المملكة والأردن على تعزيز التعاون في مكافحة الإرهاب.",
+             // a private person's words end at a connector; then an official speaks
+             "كشف الإعلام الإسرائيلي عن مطالب جديدة، فيما اتهم قادة عسكريون الحكومة بتعريض "
+             "أمن إسرائيل للخطر.",
          }) {
       INFO(text);
       CHECK(Text(text).Has(EventType::kStatement));
     }
   }
+}
+
+TEST_CASE("classifiers::Classify reads a first-person plural speech act as an organisation") {
+  CHECK(Text("وأضافت: نرفض كل الأعمال التي تستهدف القواعد العسكرية.").Has(EventType::kStatement));
+  CHECK(Text("وندين بشدة الهجوم الإرهابي على المسجد.").Has(EventType::kStatement));
+  // Without a security topic the first person is no statement.
+  CHECK_FALSE(Text("وأضاف: نرفض رفع أسعار الوقود هذا العام.").Has(EventType::kStatement));
+  // Nor with a private speaker in the sentence.
+  CHECK_FALSE(Text("وقال الشاهد: نرفض الهجمات على القرية.").Has(EventType::kStatement));
 }
 
 TEST_CASE("classifiers::Classify ignores private speakers and unrelated statements") {
@@ -221,6 +246,12 @@ TEST_CASE("classifiers::Classify ignores private speakers and unrelated statemen
            "وجه الوزير بفتح مدارس جديدة في المنطقة.",                // an order, off topic
            "ورحب وزير الثقافة بافتتاح المعرض الدولي للكتاب.",        // a welcome, off topic
            "وأكد عبر الهاتف أن الحرب انتهت، قال الشاهد.",            // عبر without عن is "via"
+           // a private speaker's words run on: the official inside is quoted
+           "قالت صحيفة لوتان إن عمدة المدينة رفض دعوة السفير الإسرائيلي لحضور ذكرى الحرب.",
+           "شدد الداعية على أهمية أن يصدر الخطباء فتوى تدين جرائم داعش.",
+           "ويطالب فيها المتظاهرون بإسقاط النظام بعد مواجهة قوات الأمن.",  // protesters
+           "قال مصدر محلي إن الهجوم استهدف نقطة تفتيش.",                   // a private source
+           "ووفقا لشهود عيان، استهدف الهجوم نقطة تفتيش قرب السوق.",        // witnesses
        }) {
     INFO(text);
     CHECK_FALSE(Text(text).Has(EventType::kStatement));
