@@ -463,6 +463,9 @@ Finding RuleClassifier::Attack(const Sentence& s, bool sport_article) const {
   const bool verbal = Any(s, Bit(Category::kVerbal));
   const bool sport = Any(s, Bit(Category::kSport)) || sport_article;
   const bool accident = Any(s, Bit(Category::kAccident));
+  // "الوزارة تستهدف نمو أعداد السياح", "حملات تثقيفية لاستهداف فئات المجتمع": economy,
+  // health and culture sentences use the weak words for goals and audiences.
+  const bool economy = Any(s, Bit(Category::kEconomy));
   const bool judicial = Any(s, Bit(Category::kJudicial));
   for (std::uint32_t k = f.hits_at[s.first]; k < f.hits_at[s.last]; ++k) {
     const Hit& h = f.hits[k];
@@ -480,6 +483,11 @@ Finding RuleClassifier::Attack(const Sentence& s, bool sport_article) const {
         AnyIn(s, Bit(Category::kPlace), h.last_token + 1, h.last_token + kPlaceReach);
     const bool hard_support = (others & (Bit(Category::kWeapon) | Bit(Category::kMilitaryTarget) |
                                          Bit(Category::kGroup) | Bit(Category::kStateForce))) != 0;
+    // Against accident context only an attacker or a weapon counts: buses and soldiers die in
+    // crashes too ("ضحايا حادث حافلة العمرة").
+    const bool attacker =
+        (others & (Bit(Category::kWeapon) | Bit(Category::kGroup) | Bit(Category::kStateForce))) !=
+        0;
     switch (h.category) {
       case Category::kAttackStrong:
         w = (sport && !hard_support) ? weights_.attack_weak : weights_.attack_strong;
@@ -487,12 +495,12 @@ Finding RuleClassifier::Attack(const Sentence& s, bool sport_article) const {
         break;
       case Category::kAttackWeak:
         // "قرش يهاجم متزلجا", "هاجم الوزير المعارضة", football: no attacker, no attack.
-        if ((verbal || sport || accident) && !hard_support) break;
+        if (((verbal || sport || economy) && !hard_support) || (accident && !attacker)) break;
         w = supported ? weights_.attack_weak_supported : weights_.attack_weak;
         rule = supported ? "attack.event_supported" : "attack.event_unsupported";
         break;
       case Category::kExplosion:
-        if (accident && !hard_support) break;
+        if (accident && !attacker) break;
         w = supported ? weights_.explosion_supported : weights_.explosion_alone;
         rule = "attack.explosion";
         break;
@@ -511,10 +519,12 @@ Finding RuleClassifier::Attack(const Sentence& s, bool sport_article) const {
         }
         break;
       case Category::kKill:
-        if (accident && !hard_support) break;
-        if (sport && !hard_support) break;
-        w = hard_support || (others & kAttackTriggers) ? weights_.kill_context
-                                                       : weights_.kill_alone;
+        if ((accident && !attacker) || (sport && !hard_support)) break;
+        // A weak attack word does not make deaths an attack ("من تعدى على نفس"): it has
+        // to stand on its own, and then it is the trigger.
+        w = hard_support || (others & (Bit(Category::kAttackStrong) | Bit(Category::kExplosion)))
+                ? weights_.kill_context
+                : weights_.kill_alone;
         rule = "attack.casualties";
         break;
       default: break;
@@ -678,8 +688,7 @@ Finding RuleClassifier::Statement(const Sentence& s, bool security_context,
   // Deaths and injuries are a security topic unless the sentence says accident or disease.
   // A weak attack word alone ("يستهدف المشروع", "ضرب موعدا") is no topic: economy and sport
   // use them too; with a weapon, a casualty, a target or an armed actor beside it, it is.
-  const bool weak_attack_topic =
-      Any(s, Bit(Category::kAttackWeak)) && Any(s, kAttackSupport);
+  const bool weak_attack_topic = Any(s, Bit(Category::kAttackWeak)) && Any(s, kAttackSupport);
   const bool topic = Any(s, kSecurityTopic & ~Bit(Category::kAttackWeak)) || weak_attack_topic ||
                      (Any(s, Bit(Category::kKill) | Bit(Category::kInjure)) &&
                       !Any(s, Bit(Category::kAccident) | Bit(Category::kJudicial)));

@@ -49,6 +49,7 @@ TEST_CASE("classifiers::Classify reports attacks that happened") {
            "لم يسفر الهجوم الصاروخي عن ضحايا.",                  // negation not on the event
            "فجر انتحاري نفسه وسط حشد في سوق المدينة.",           // the verb with support
            "استهدف هجوم نقطة تفتيش في كركوك فجر اليوم.",         // a place right by it
+           "قتل ثلاثة ركاب بانفجار عبوة ناسفة في حافلة على طريق المطار.",  // a weapon, a bus
        }) {
     INFO(text);
     CHECK(Text(text).Has(EventType::kAttack));
@@ -68,8 +69,12 @@ TEST_CASE("classifiers::Classify ignores sport, verbal, accidental and idiomatic
            "مصرع أربعة أشخاص في حادث سير على طريق الرياض.",
            "أصدرت المحكمة حكما بالسجن على المتهم في قضية القتل.",
            "ارتفعت أسعار النفط في السوق العالمية بعد قرار أوبك.",
-           "مبدعو مكة يفجرون طاقاتهم في صناعة تلفريك.",                // figurative "explode"
-           "اقتحمت مجال التصوير وأثبتت المصورة موهبتها في السعودية.",  // "broke into a field"
+           "مبدعو مكة يفجرون طاقاتهم في صناعة تلفريك.",  // figurative "explode"
+           "إخلاء ناجح لضحايا حادث حافلة العمرة.",       // a bus in a crash: a target, no attacker
+           "من تعدى على نفس مسلمة فكأنما قتل الناس جميعا.",  // a weak word does not make deaths
+           "قال الوزير إن الوزارة تستهدف نمو أعداد السياح في الرياض.",   // an economic goal
+           "أطلقت الجمعية حملات تثقيفية في جدة لاستهداف فئات المجتمع.",  // an audience
+           "اقتحمت مجال التصوير وأثبتت المصورة موهبتها في السعودية.",    // "broke into a field"
            // a place far from a weak attack word in a long sentence does not support it
            "وأوضح مدير الحملة الوطنية السعودية في بيروت أن الحملة اعتمدت إضافة الطهي إلى "
            "المجالات التدريبية التي تستهدف النساء اللاجئات.",
