@@ -102,6 +102,12 @@ std::expected<Weights, std::string> LoadWeights(const std::filesystem::path& fil
 
 using Mask = std::uint64_t;
 constexpr Mask Bit(Category c) { return Mask{1} << static_cast<int>(c); }
+// Set by Prepare beside kMilitaryTarget for military targets proper (bases, troops, military
+// vehicles: every canonical but "site" and "civilians"). Markets, buses and homes are where
+// attacks happen, but also where football transfers and crashes happen, so only these count
+// as hard evidence against sport, verbal and economy context.
+constexpr Mask kHardTarget = Mask{1} << 63;
+static_assert(kCategoryCount < 63);
 constexpr Mask kAttackTriggers = Bit(Category::kAttackStrong) | Bit(Category::kAttackWeak);
 // Words that cannot continue an actor or place name after its head (Entities).
 constexpr Mask kEndsName =
@@ -215,18 +221,24 @@ void RuleClassifier::Prepare(std::string_view input, Field field, FieldData& f) 
   f.prep.assign(n, 0);
   f.art.assign(n, 0);
   for (const Hit& h : f.hits) {
-    f.mask[h.first_token] |= Bit(h.category);
-    for (std::uint32_t t = h.first_token; t <= h.last_token; ++t) f.cover[t] |= Bit(h.category);
+    Mask bits = Bit(h.category);
+    if (h.category == Category::kMilitaryTarget) {
+      const std::string& kind = lexicon_.entries()[h.entry].canonical;
+      if (kind != "site" && kind != "civilians") bits |= kHardTarget;
+    }
+    f.mask[h.first_token] |= bits;
+    for (std::uint32_t t = h.first_token; t <= h.last_token; ++t) f.cover[t] |= bits;
     if (h.future) f.fut[h.first_token] = 1;
     if (h.preposition) f.prep[h.first_token] = 1;
     if (h.article) f.art[h.first_token] = 1;
   }
-  // A speaker phrase overrides the other kind of speaker inside it: "مصدر أمني" is an
-  // official, though "مصدر" alone is not; "المستشار الإعلامي" is not, though "المستشار" is.
+  // A speaker phrase overrides the other kind of speaker inside it, and sport words: "مصدر
+  // أمني" is an official, though "مصدر" alone is not; "المستشار الإعلامي" is not, though
+  // "المستشار" is; "الهلال الأحمر" is not the football club.
   constexpr Mask kSpeakerKinds = Bit(Category::kOfficial) | Bit(Category::kNonOfficial);
   for (const Hit& h : f.hits) {
     if (h.last_token == h.first_token || !(Bit(h.category) & kSpeakerKinds)) continue;
-    const Mask other = kSpeakerKinds & ~Bit(h.category);
+    const Mask other = (kSpeakerKinds & ~Bit(h.category)) | Bit(Category::kSport);
     for (std::uint32_t t = h.first_token; t <= h.last_token; ++t) {
       f.mask[t] &= ~other;
       f.cover[t] &= ~other;
@@ -481,7 +493,7 @@ Finding RuleClassifier::Attack(const Sentence& s, bool sport_article) const {
         (others & kAttackSupport) != 0 || on_target ||
         AnyIn(s, Bit(Category::kPlace), static_cast<std::int64_t>(t) - kPlaceReach, t - 1) ||
         AnyIn(s, Bit(Category::kPlace), h.last_token + 1, h.last_token + kPlaceReach);
-    const bool hard_support = (others & (Bit(Category::kWeapon) | Bit(Category::kMilitaryTarget) |
+    const bool hard_support = (others & (Bit(Category::kWeapon) | kHardTarget |
                                          Bit(Category::kGroup) | Bit(Category::kStateForce))) != 0;
     // Against accident context only an attacker or a weapon counts: buses and soldiers die in
     // crashes too ("ضحايا حادث حافلة العمرة").
@@ -522,7 +534,8 @@ Finding RuleClassifier::Attack(const Sentence& s, bool sport_article) const {
         if ((accident && !attacker) || (sport && !hard_support)) break;
         // A weak attack word does not make deaths an attack ("من تعدى على نفس"): it has
         // to stand on its own, and then it is the trigger.
-        w = hard_support || (others & (Bit(Category::kAttackStrong) | Bit(Category::kExplosion)))
+        w = hard_support || (others & (Bit(Category::kAttackStrong) | Bit(Category::kExplosion) |
+                                       Bit(Category::kMilitaryTarget)))
                 ? weights_.kill_context
                 : weights_.kill_alone;
         rule = "attack.casualties";
@@ -709,7 +722,11 @@ Finding RuleClassifier::Statement(const Sentence& s, bool security_context,
     if (private_verb >= 0 && IsConnector(f, v)) private_verb = -1;
     // An official body adopting a resolution on security speaks too.
     const bool adopts = (f.mask[v] & Bit(Category::kClaimVerb)) && AdoptsResolution(s, v, 5);
-    if (private_verb >= 0 || (!(f.mask[v] & kSpeechActs) && !adopts)) continue;
+    // "طالبان" is the Taliban before it is "they both demand".
+    if (private_verb >= 0 || (!(f.mask[v] & kSpeechActs) && !adopts) ||
+        (f.mask[v] & Bit(Category::kGroup))) {
+      continue;
+    }
     // "بحسب الجيش": the source follows right after; the words before are the report.
     const bool according_to = AccordingTo(f, v);
     const int before = according_to ? 0 : 5;
