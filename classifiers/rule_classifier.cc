@@ -741,13 +741,17 @@ Finding RuleClassifier::Statement(const Sentence& s, bool security_context,
       speaker = state;
     }
     std::int64_t private_speaker = Nearest(s, Bit(Category::kNonOfficial), v, before, after);
-    // "المتحدث باسم الهلال الأحمر": a spokesman speaks for whoever follows باسم.
-    static const std::string kBism = NormalizeToCodes("باسم");
-    if (speaker >= 0 && speaker + 2 < s.last) {
-      const Token& next = f.tokens[speaker + 1];
-      if (std::string_view(f.norm.codes).substr(next.begin, next.end - next.begin) == kBism &&
-          (f.cover[speaker + 2] & Bit(Category::kNonOfficial))) {
-        private_speaker = speaker;
+    // "المتحدث باسم الهلال الأحمر", "المتحدث الرسمي للهلال الأحمر": a spokesman speaks for
+    // whoever follows باسم or the preposition ل, one title word at most in between.
+    if (speaker >= 0) {
+      for (std::int64_t u = speaker + 1; u < s.last && u <= speaker + 3; ++u) {
+        if (IsWord(f, static_cast<std::uint32_t>(u), "باسم")) continue;
+        if ((f.cover[u] & Bit(Category::kNonOfficial)) &&
+            (f.prep[u] || IsWord(f, static_cast<std::uint32_t>(u) - 1, "باسم"))) {
+          private_speaker = speaker;
+          break;
+        }
+        if (u > speaker + 1 || f.prep[u]) break;
       }
     }
     if (private_speaker >= 0 && (speaker < 0 || private_speaker == speaker ||
