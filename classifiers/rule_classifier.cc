@@ -432,6 +432,18 @@ bool AccordingTo(const FieldData& f, std::uint32_t t) {
 
 // Token t is a first-person plural speech act ("نرفض"، "وندين"، "نحذر"): the speaker's
 // "we", which in news is the body a statement is quoted from.
+// Token t's codes without a leading conjunction و or ف (kept when the word is short).
+std::string_view WithoutConjunction(const FieldData& f, std::uint32_t t) {
+  static const std::string kWa = NormalizeToCodes("و");
+  static const std::string kFa = NormalizeToCodes("ف");
+  const Token& tok = f.tokens[t];
+  std::string_view word = std::string_view(f.norm.codes).substr(tok.begin, tok.end - tok.begin);
+  if (word.size() > 3 && (word.substr(0, 1) == kWa || word.substr(0, 1) == kFa)) {
+    word.remove_prefix(1);
+  }
+  return word;
+}
+
 bool FirstPersonPlural(const FieldData& f, std::uint32_t t) {
   static const std::array<std::string, 13> kWe = {
       NormalizeToCodes("نرفض"), NormalizeToCodes("ندين"),  NormalizeToCodes("نستنكر"),
@@ -439,14 +451,21 @@ bool FirstPersonPlural(const FieldData& f, std::uint32_t t) {
       NormalizeToCodes("نؤكد"), NormalizeToCodes("نعلن"),  NormalizeToCodes("نتوعد"),
       NormalizeToCodes("نرحب"), NormalizeToCodes("نشجب"),  NormalizeToCodes("نندد"),
       NormalizeToCodes("نعتبر")};
-  const Token& tok = f.tokens[t];
-  std::string_view word = std::string_view(f.norm.codes).substr(tok.begin, tok.end - tok.begin);
-  static const std::string kWa = NormalizeToCodes("و");
-  static const std::string kFa = NormalizeToCodes("ف");
-  if (word.size() > 3 && (word.substr(0, 1) == kWa || word.substr(0, 1) == kFa)) {
-    word.remove_prefix(1);
-  }
+  const std::string_view word = WithoutConjunction(f, t);
   return std::find(kWe.begin(), kWe.end(), word) != kWe.end();
+}
+
+// Token t is a verb of carrying out (نفذ، شن) whose object is the act itself: "نفذت كتائب
+// حزب الله هجوما", "أن مقاتليها نفذوا الهجوم".
+bool CarriesOut(const FieldData& f, std::uint32_t t) {
+  static const std::array<std::string, 14> kVerbs = {
+      NormalizeToCodes("نفذ"),   NormalizeToCodes("نفذت"), NormalizeToCodes("نفذوا"),
+      NormalizeToCodes("ينفذ"),  NormalizeToCodes("تنفذ"), NormalizeToCodes("ينفذون"),
+      NormalizeToCodes("نفذنا"), NormalizeToCodes("شن"),   NormalizeToCodes("شنت"),
+      NormalizeToCodes("شنوا"),  NormalizeToCodes("يشن"),  NormalizeToCodes("تشن"),
+      NormalizeToCodes("يشنون"), NormalizeToCodes("شننا")};
+  const std::string_view word = WithoutConjunction(f, t);
+  return std::find(kVerbs.begin(), kVerbs.end(), word) != kVerbs.end();
 }
 
 // A resolution, draft or statement: what a council or parliament adopts (تبنى قرارا).
@@ -625,7 +644,9 @@ Finding RuleClassifier::Claim(const Sentence& s, bool title) const {
         // The announced act is the verb's object ("أعلن استهداف"), not behind a preposition
         // ("تعرضت لهجوم").
         // A definite noun is a reported event ("أعلنت ... أن الاعتداء حصل"), not the act.
-        if (!(f.mask[u] & kAttackTriggers) || f.art[u]) continue;
+        // After نفذ/شن the act may be definite ("أن مقاتليها نفذوا الهجوم").
+        const bool carried_out = CarriesOut(f, u - 1);
+        if (!(f.mask[u] & kAttackTriggers) || (f.art[u] && !carried_out)) continue;
         if (f.prep[u] && !AfterFootage(f, u)) continue;
         if (Hedged(s, u) ||
             AnyIn(s, Bit(Category::kIntercept) | Bit(Category::kPassive) | Bit(Category::kAccuse),
@@ -666,12 +687,20 @@ Finding RuleClassifier::Claim(const Sentence& s, bool title) const {
   }
   // Verb first: "قصفت المقاومة الفلسطينية تل أبيب", "في حين فجرت كتيبة جنين عبوة": an
   // attack verb opening its clause with a named group as its subject.
+  // Likewise a verb of carrying out with the act as its object: "نفذت كتائب حزب الله هجوما".
   for (std::uint32_t t = s.first; t + 1 < s.last && !denied; ++t) {
     const std::uint32_t g = t + 1;
-    if (!(f.mask[t] & kAttackTriggers) || f.art[t] || f.prep[t] || !ClauseStart(s, t)) continue;
-    if ((f.mask[g] & (Bit(Category::kGroup) | Bit(Category::kGroupHead))) && !f.prep[g] &&
-        !Hedged(s, t)) {
+    if (f.art[t] || f.prep[t] || !ClauseStart(s, t)) continue;
+    if (!(f.mask[g] & (Bit(Category::kGroup) | Bit(Category::kGroupHead))) || f.prep[g]) continue;
+    if ((f.mask[t] & kAttackTriggers) && !Hedged(s, t)) {
       consider(weights_.claim_subject_text, "claim.group_subject", g, g, t, t);
+    } else if (CarriesOut(f, t) && !Hedged(s, t)) {
+      for (std::uint32_t u = g + 1; u < s.last && u <= g + 5; ++u) {
+        if ((f.mask[u] & kAttackTriggers) && !f.prep[u]) {
+          consider(weights_.claim_subject_text, "claim.group_subject", g, g, u, u);
+          break;
+        }
+      }
     }
   }
   // A group's spokesman quoted in a news flash: "متحدث باسم الحوثيين: الهجوم ... استهدف".

@@ -127,6 +127,17 @@ TEST_CASE("classifiers::Classify finds claims of responsibility") {
   SECTION("a verb-first report with the group as subject") {
     CHECK(Text("قصفت سرايا القدس مستوطنة سديروت برشقة صاروخية.").Has(EventType::kClaim));
   }
+  SECTION("a verb of carrying out with the act as its object") {
+    CHECK(Text("نفذت كتائب حزب الله هجوما بطائرة مسيرة على قاعدة التنف، بحسب بيان للكتائب.")
+              .Has(EventType::kClaim));
+    CHECK(Text("وأكدت حركة الشباب في بيان أن مقاتليها نفذوا الهجوم على القاعدة العسكرية.")
+              .Has(EventType::kClaim));
+    // Someone else carrying it out is a report, not the group's claim.
+    CHECK_FALSE(Text("وأكدت حركة الشباب في بيان أن مسلحين نفذوا الهجوم على القاعدة العسكرية.")
+                    .Has(EventType::kClaim));
+    // Carrying out a visit or a plan is no attack.
+    CHECK_FALSE(Text("نفذت كتائب حزب الله انسحابا من المنطقة.").Has(EventType::kClaim));
+  }
   SECTION("a group spokesman in a news flash") {
     CHECK(Text("عاجل | متحدث باسم الحوثيين: الهجوم بالطيران المسير استهدف مطار أبها")
               .Has(EventType::kClaim));
