@@ -132,9 +132,11 @@ constexpr int kPlaceReach = 8;
 // What makes a statement about security: security words, attack words, weapons, armed
 // groups. Not the speaker itself (police and army speak about traffic and floods too) and
 // not deaths alone (accidents).
+// Not interception words alone: "التصدي للمتحايلين" confronts tax dodgers; an interception
+// of a weapon has the weapon.
 constexpr Mask kSecurityTopic = Bit(Category::kSecurity) | kAttackTriggers |
                                 Bit(Category::kWeapon) | Bit(Category::kGroup) |
-                                Bit(Category::kIntercept) | Bit(Category::kExplosion);
+                                Bit(Category::kExplosion);
 constexpr Mask kSpeakers = Bit(Category::kOfficial) | Bit(Category::kStateForce) |
                            Bit(Category::kGroup) | Bit(Category::kGroupHead) |
                            Bit(Category::kState);
@@ -424,14 +426,6 @@ bool OtherSubjectAfterThat(const FieldData& f, std::uint32_t from, std::uint32_t
   return false;
 }
 
-// Token t attributes what precedes to a source: بحسب، وفقا (with their و).
-bool AccordingTo(const FieldData& f, std::uint32_t t) {
-  return IsWord(f, t, "بحسب") || IsWord(f, t, "وبحسب") || IsWord(f, t, "وفقا") ||
-         IsWord(f, t, "ووفقا");
-}
-
-// Token t is a first-person plural speech act ("نرفض"، "وندين"، "نحذر"): the speaker's
-// "we", which in news is the body a statement is quoted from.
 // Token t's codes without a leading conjunction و or ف (kept when the word is short).
 std::string_view WithoutConjunction(const FieldData& f, std::uint32_t t) {
   static const std::string kWa = NormalizeToCodes("و");
@@ -444,6 +438,24 @@ std::string_view WithoutConjunction(const FieldData& f, std::uint32_t t) {
   return word;
 }
 
+// Token t is an active participle of a speech verb: starts with م, ends with the accusative
+// alef or the feminine ة (مشيرا، مؤكدة). Speech nouns such as مؤتمر end otherwise.
+bool Participle(const FieldData& f, std::uint32_t t) {
+  static const std::string kMim = NormalizeToCodes("م");
+  static const std::string kEnds = NormalizeToCodes("اه");
+  const std::string_view word = WithoutConjunction(f, t);
+  return word.size() >= 4 && word.substr(0, 1) == kMim &&
+         kEnds.find(word.back()) != std::string::npos;
+}
+
+// Token t attributes what precedes to a source: بحسب، وفقا (with their و).
+bool AccordingTo(const FieldData& f, std::uint32_t t) {
+  return IsWord(f, t, "بحسب") || IsWord(f, t, "وبحسب") || IsWord(f, t, "وفقا") ||
+         IsWord(f, t, "ووفقا");
+}
+
+// Token t is a first-person plural speech act ("نرفض"، "وندين"، "نحذر"): the speaker's
+// "we", which in news is the body a statement is quoted from.
 bool FirstPersonPlural(const FieldData& f, std::uint32_t t) {
   static const std::array<std::string, 13> kWe = {
       NormalizeToCodes("نرفض"), NormalizeToCodes("ندين"),  NormalizeToCodes("نستنكر"),
@@ -758,8 +770,12 @@ Finding RuleClassifier::Statement(const Sentence& s, bool security_context,
     }
     // "بحسب الجيش": the source follows right after; the words before are the report.
     const bool according_to = AccordingTo(f, v);
-    const int before = according_to ? 0 : 5;
-    const int after = according_to ? 3 : 7;
+    // A participle (مشيرا، مؤكدا، مضيفة) goes on with the sentence's subject, named before it
+    // however far back; an official after it is in what is said ("مشيرا إلى دور الأجهزة
+    // الحكومية").
+    const bool participle = Participle(f, v);
+    const int before = according_to ? 0 : participle ? 40 : 5;
+    const int after = according_to ? 3 : participle ? 0 : 7;
     // A state name speaks for its government only right next to the verb ("حذرت بغداد").
     std::int64_t speaker = Nearest(s, kSpeakers & ~Bit(Category::kState), v, before, after);
     std::int64_t state = Nearest(s, Bit(Category::kState), v, according_to ? 0 : 1, 2);
