@@ -415,7 +415,9 @@ bool OtherSubjectAfterThat(const FieldData& f, std::uint32_t from, std::uint32_t
   static const std::array<unsigned char, 2> kPronounEnd = {ArabicCode("ه"), ArabicCode("ا")};
   for (std::uint32_t x = from; x + 1 < u; ++x) {
     if (!IsThat(f, x)) continue;
-    const Token& next = f.tokens[x + 1];
+    // "أن أحد عناصره نفذ الهجوم": one of its own men.
+    const std::uint32_t y = x + 2 < u && IsWord(f, x + 1, "أحد") ? x + 2 : x + 1;
+    const Token& next = f.tokens[y];
     const auto last = static_cast<unsigned char>(f.norm.codes[next.end - 1]);
     const bool pronoun =
         std::find(kPronounEnd.begin(), kPronounEnd.end(), last) != kPronounEnd.end() ||

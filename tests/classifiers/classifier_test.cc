@@ -132,6 +132,10 @@ TEST_CASE("classifiers::Classify finds claims of responsibility") {
               .Has(EventType::kClaim));
     CHECK(Text("وأكدت حركة الشباب في بيان أن مقاتليها نفذوا الهجوم على القاعدة العسكرية.")
               .Has(EventType::kClaim));
+    CHECK(Text("وأعلنت حركة الشباب في بيان أن أحد عناصرها نفذ الهجوم على القاعدة العسكرية.")
+              .Has(EventType::kClaim));
+    CHECK_FALSE(Text("وأعلنت الشرطة في بيان أن أحد المسلحين نفذ الهجوم على القاعدة العسكرية.")
+                    .Has(EventType::kClaim));
     // Someone else carrying it out is a report, not the group's claim.
     CHECK_FALSE(Text("وأكدت حركة الشباب في بيان أن مسلحين نفذوا الهجوم على القاعدة العسكرية.")
                     .Has(EventType::kClaim));
