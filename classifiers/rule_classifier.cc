@@ -469,6 +469,14 @@ bool FirstPersonPlural(const FieldData& f, std::uint32_t t) {
   return std::find(kWe.begin(), kWe.end(), word) != kWe.end();
 }
 
+// Token t ends in the first person plural of the past, -نا (قصفنا، استهدفنا، نفذنا): the
+// speaker's own act. Nouns take -نا too (قواتنا), so callers apply it to attack words only.
+bool FirstPersonPluralPast(const FieldData& f, std::uint32_t t) {
+  static const std::string kNa = NormalizeToCodes("نا");
+  const std::string_view word = WithoutConjunction(f, t);
+  return word.size() > 4 && word.substr(word.size() - 2) == kNa;
+}
+
 // Token t is a verb of carrying out (نفذ، شن) whose object is the act itself: "نفذت كتائب
 // حزب الله هجوما", "أن مقاتليها نفذوا الهجوم".
 bool CarriesOut(const FieldData& f, std::uint32_t t) {
@@ -723,10 +731,17 @@ Finding RuleClassifier::Claim(const Sentence& s, bool title) const {
     std::size_t k = f.tokens[t].end;
     while (k < codes.size() && codes[k] == ' ') ++k;
     if (k >= codes.size() || codes[k] != ':') continue;
-    if (!AnyIn(s, Bit(Category::kGroup), s.first, t) || denied) break;
+    if (denied) break;
+    const bool group = AnyIn(s, Bit(Category::kGroup), s.first, t);
+    // An official or a state's force speaking in the first person plural claims its own
+    // strike too ("نتنياهو: قصفنا أهدافا في إيران", "الجيش الإسرائيلي: استهدفنا ...").
+    const bool official =
+        AnyIn(s, Bit(Category::kOfficial) | Bit(Category::kStateForce), s.first, t);
+    if (!group && !official) break;
     for (std::uint32_t u = t + 1; u < s.last && u <= t + 8; ++u) {
       if ((f.mask[u] & kAttackTriggers) && !Hedged(s, u) &&
-          !AnyIn(s, Bit(Category::kAccuse) | Bit(Category::kPassive), t + 1, u)) {
+          !AnyIn(s, Bit(Category::kAccuse) | Bit(Category::kPassive), t + 1, u) &&
+          (group || FirstPersonPluralPast(f, u))) {
         consider(weights_.claim_speech, "claim.group_spokesman", t, t, u, u);
         break;
       }

@@ -146,6 +146,13 @@ TEST_CASE("classifiers::Classify finds claims of responsibility") {
     CHECK(Text("عاجل | متحدث باسم الحوثيين: الهجوم بالطيران المسير استهدف مطار أبها")
               .Has(EventType::kClaim));
   }
+  SECTION("an official or a state force in the first person") {
+    CHECK(Titled("نتنياهو: قصفنا أهدافا عسكرية في إيران", "").Has(EventType::kClaim));
+    CHECK(
+        Titled("الجيش الإسرائيلي: استهدفنا مواقع لحزب الله في الجنوب", "").Has(EventType::kClaim));
+    // The third person is a report of someone else's act.
+    CHECK_FALSE(Titled("وزير الدفاع: مسلحون قصفوا القاعدة العسكرية", "").Has(EventType::kClaim));
+  }
   SECTION("sniping in a group's headline") {
     CHECK(Titled("القسام: قنصنا جنديا إسرائيليا شرق خان يونس", "").Has(EventType::kClaim));
   }
