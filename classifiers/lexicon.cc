@@ -304,6 +304,20 @@ void Lexicon::Compile() {
       flat_words_.push_back((w << 2) | static_cast<std::uint32_t>(words_[w].mode));
     }
   }
+  word_phrases_.clear();
+  compiled_phrases_.clear();
+  phrase_rest_.clear();
+  for (const Word& word : words_) {
+    word_phrases_.push_back(static_cast<std::uint32_t>(compiled_phrases_.size()));
+    for (const std::uint32_t p : word.phrases) {
+      const Phrase& phrase = phrases_[p];
+      compiled_phrases_.push_back({phrase.entry, static_cast<std::uint32_t>(phrase_rest_.size()),
+                                   static_cast<std::uint32_t>(phrase.words.size()),
+                                   entries_[phrase.entry].category});
+      phrase_rest_.insert(phrase_rest_.end(), phrase.words.begin() + 1, phrase.words.end());
+    }
+  }
+  word_phrases_.push_back(static_cast<std::uint32_t>(compiled_phrases_.size()));
 }
 
 std::expected<void, std::string> Lexicon::Add(Category category, std::string_view canonical,
@@ -385,8 +399,7 @@ bool Lexicon::MayStartWord(std::string_view stem) const {
   return (trigram_[tri / 64] & (std::uint64_t{1} << (tri % 64))) != 0;
 }
 
-void Lexicon::MatchToken(std::string_view token, std::vector<WordMatch>& out,
-                         std::vector<std::uint32_t>& index) const {
+void Lexicon::MatchToken(std::string_view token, std::vector<WordMatch>& out) const {
   const Affixes& affixes = GetAffixes();
   if (token.empty()) return;
   // Readings of a word by this token start here; earlier entries belong to earlier tokens, so
@@ -438,14 +451,17 @@ void Lexicon::MatchToken(std::string_view token, std::vector<WordMatch>& out,
             case Mode::kVerb: ok = verb_ok && (rest.empty() || IsSuffix(rest)); break;
           }
           if (!ok) continue;
-          if (index[w] != kNotMatched && index[w] >= token_start) {
+          // A token has a handful of readings at most, so a scan of its own finds a word
+          // read before.
+          std::size_t seen = token_start;
+          while (seen < out.size() && out[seen].word != w) ++seen;
+          if (seen < out.size()) {
             // The plainest reading wins: without the future prefix, without a preposition.
-            WordMatch& m = out[index[w]];
+            WordMatch& m = out[seen];
             m.future = m.future && future;
             m.preposition = m.preposition && preposition;
             m.article = m.article && article;
           } else {
-            index[w] = static_cast<std::uint32_t>(out.size());
             out.push_back({w, future, preposition, article});
           }
         }
@@ -460,28 +476,14 @@ void Lexicon::Match(std::string_view codes, const std::vector<Token>& tokens,
                     std::vector<Hit>& hits) const {
   hits.clear();
   // Words matched by each token: flat list plus offsets, so phrases can look ahead.
-  // Thread-local buffers, reused so a call allocates nothing once they have grown.
-  thread_local std::vector<WordMatch> matched;
-  thread_local std::vector<std::uint32_t> offsets;
-  matched.clear();
-  offsets.clear();
+  std::vector<WordMatch> matched;
+  std::vector<std::uint32_t> offsets;
   offsets.reserve(tokens.size() + 1);
   matched.reserve(tokens.size());
-  // Position in `matched` of each word, so a word found again is found in O(1). All
-  // kNotMatched between calls: the guard resets the entries this call set, even on a throw.
-  thread_local std::vector<std::uint32_t> index;
-  if (index.size() < words_.size()) index.resize(words_.size(), kNotMatched);
-  struct Reset {
-    std::vector<std::uint32_t>& index;
-    const std::vector<WordMatch>& matched;
-    ~Reset() {
-      for (const WordMatch& m : matched) index[m.word] = kNotMatched;
-    }
-  } reset{index, matched};
   for (const Token& t : tokens) {
     offsets.push_back(static_cast<std::uint32_t>(matched.size()));
     if (t.end > codes.size() || t.begin >= t.end) continue;
-    MatchToken(codes.substr(t.begin, t.end - t.begin), matched, index);
+    MatchToken(codes.substr(t.begin, t.end - t.begin), matched);
   }
   offsets.push_back(static_cast<std::uint32_t>(matched.size()));
 
@@ -494,18 +496,20 @@ void Lexicon::Match(std::string_view codes, const std::vector<Token>& tokens,
   for (std::size_t t = 0; t < tokens.size(); ++t) {
     for (std::uint32_t k = offsets[t]; k < offsets[t + 1]; ++k) {
       const WordMatch m = matched[k];
-      for (const std::uint32_t p : words_[m.word].phrases) {
-        const Phrase& phrase = phrases_[p];
-        const std::size_t len = phrase.words.size();
+      const std::uint32_t end = word_phrases_[m.word + 1];
+      for (std::uint32_t p = word_phrases_[m.word]; p < end; ++p) {
+        const CompiledPhrase& phrase = compiled_phrases_[p];
+        const std::size_t len = phrase.length;
         if (t + len > tokens.size()) continue;
         bool ok = true;
         for (std::size_t j = 1; j < len && ok; ++j) {
-          ok = tokens[t + j].sentence == tokens[t].sentence && token_has(t + j, phrase.words[j]);
+          ok = tokens[t + j].sentence == tokens[t].sentence &&
+               token_has(t + j, phrase_rest_[phrase.rest + j - 1]);
         }
         if (!ok) continue;
-        hits.push_back({entries_[phrase.entry].category, phrase.entry,
-                        static_cast<std::uint32_t>(t), static_cast<std::uint32_t>(t + len - 1),
-                        m.future, m.preposition, m.article});
+        hits.push_back({phrase.category, phrase.entry, static_cast<std::uint32_t>(t),
+                        static_cast<std::uint32_t>(t + len - 1), m.future, m.preposition,
+                        m.article});
       }
     }
   }

@@ -108,8 +108,8 @@ class Lexicon {
   // Adds one line's worth: `forms` separated by '|', words by spaces (for tests and Load).
   std::expected<void, std::string> Add(Category category, std::string_view canonical,
                                        std::string_view forms, std::string_view source);
-  // Finds every phrase in `tokens`, in token order. Thread-safe (const; its scratch table is
-  // thread-local).
+  // Finds every phrase in `tokens`, in token order. Thread-safe (const; its scratch buffers
+  // are local to the call).
   void Match(std::string_view codes, const std::vector<Token>& tokens,
              std::vector<Hit>& hits) const;
 
@@ -139,10 +139,8 @@ class Lexicon {
     bool article = false;
   };
   // Words matching the token, appended to `out` (a word once per token, its plainest
-  // reading). `index[w]` is the latest position of word w in `out`, or kNotMatched.
-  static constexpr std::uint32_t kNotMatched = 0xFFFFFFFF;
-  void MatchToken(std::string_view token, std::vector<WordMatch>& out,
-                  std::vector<std::uint32_t>& index) const;
+  // reading).
+  void MatchToken(std::string_view token, std::vector<WordMatch>& out) const;
 
   std::expected<void, std::string> AddUncompiled(Category category, std::string_view canonical,
                                                  std::string_view forms, std::string_view source);
@@ -189,6 +187,18 @@ class Lexicon {
   std::map<std::pair<std::string, Mode>, std::uint32_t> word_ids_;  // (codes, mode) -> word
   std::vector<Word> words_;
   std::vector<Phrase> phrases_;
+  // Compiled copy of the phrases, grouped by first word in the order Add saw them: word w's
+  // phrases are compiled_phrases_[word_phrases_[w], word_phrases_[w + 1]). Match reads these
+  // flat arrays instead of following each Word's and Phrase's own vector.
+  struct CompiledPhrase {
+    std::uint32_t entry = 0;
+    std::uint32_t rest = 0;    // the words after the first: phrase_rest_[rest, rest + length - 1)
+    std::uint32_t length = 0;  // words in the phrase
+    Category category = Category::kCount;
+  };
+  std::vector<std::uint32_t> word_phrases_;
+  std::vector<CompiledPhrase> compiled_phrases_;
+  std::vector<std::uint32_t> phrase_rest_;
   std::vector<LexiconEntry> entries_;
 };
 
