@@ -15,7 +15,6 @@
 #include <memory>
 #include <vector>
 
-#include "feeds/byte_scan.h"
 #include "feeds/charset.h"
 #include "feeds/date.h"
 #include "feeds/html_text.h"
@@ -846,31 +845,37 @@ bool IsNameChar(char c) {
 // DOCTYPE may define entities, so a document with one is given the benefit of the doubt.
 std::optional<ParseIssue> FindUndefinedEntity(std::string_view doc) {
   if (doc.substr(0, 4096).find("<!DOCTYPE") != std::string_view::npos) return std::nullopt;
-  const auto next_special = [doc](std::size_t from) {
-    for (std::size_t k = from; (k = byte_scan::SkipWithout(doc, k, '&', '<')) < doc.size(); ++k) {
-      if (doc[k] == '&' || doc[k] == '<') return k;
+  // Only two things matter: each '&', and each "<!" that may open a CDATA section or comment
+  // (where '&' is just a character). Both are rare next to the '<' of every tag, so each is
+  // looked for with memchr and the rest of the document is never visited byte by byte.
+  const auto find_bang = [doc](std::size_t from) {  // the '<' of the next "<!" at or after from
+    for (std::size_t k = from + 1; (k = doc.find('!', k)) != std::string_view::npos; ++k) {
+      if (doc[k - 1] == '<') return k - 1;
     }
     return std::string_view::npos;
   };
   std::size_t i = 0;
-  while ((i = next_special(i)) != std::string_view::npos) {
-    if (doc[i] == '<') {
-      // Skip CDATA sections and comments, where '&' is just a character.
-      if (i + 1 >= doc.size() || doc[i + 1] != '!') {
-        ++i;  // a tag: the usual case
-      } else if (doc.compare(i, 9, "<![CDATA[") == 0) {
-        const std::size_t end = doc.find("]]>", i + 9);
+  std::size_t amp = doc.find('&');
+  std::size_t bang = find_bang(0);
+  while (true) {
+    if (amp < i) amp = doc.find('&', i);
+    if (amp == std::string_view::npos) return std::nullopt;
+    if (bang < i) bang = find_bang(i);
+    if (bang < amp) {
+      if (doc.compare(bang, 9, "<![CDATA[") == 0) {
+        const std::size_t end = doc.find("]]>", bang + 9);
         if (end == std::string_view::npos) return std::nullopt;
         i = end + 3;
-      } else if (doc.compare(i, 4, "<!--") == 0) {
-        const std::size_t end = doc.find("-->", i + 4);
+      } else if (doc.compare(bang, 4, "<!--") == 0) {
+        const std::size_t end = doc.find("-->", bang + 4);
         if (end == std::string_view::npos) return std::nullopt;
         i = end + 3;
       } else {
-        ++i;
+        i = bang + 1;
       }
       continue;
     }
+    i = amp;
     std::size_t j = i + 1;
     if (j < doc.size() && doc[j] == '#') {
       ++j;
@@ -898,7 +903,6 @@ std::optional<ParseIssue> FindUndefinedEntity(std::string_view doc) {
     }
     return ParseIssue{"unescaped '&' in text", i};
   }
-  return std::nullopt;
 }
 
 // Finds the names of the elements open where the parser stopped: the chain of last children.
