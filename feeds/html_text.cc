@@ -308,8 +308,9 @@ bool IsHtmlSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r
 bool IsAsciiAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 // Elements whose contents or placement the HTML5 tree builder treats specially (raw text,
-// foster parenting of text out of tables, foreign content, the document's own elements): their
-// presence sends the fragment to gumbo. (<pre> is read like a block: its spacing collapses.)
+// captions and columns, foreign content, the document's own elements): their presence sends the
+// fragment to gumbo. (<pre> is read like a block: its spacing collapses.) Tables, rows and cells
+// are followed by TableTracker, which sends the fragment to gumbo where they are not simple.
 bool NeedsTreeBuilder(GumboTag tag) {
   switch (tag) {
     case GUMBO_TAG_SCRIPT:
@@ -328,16 +329,9 @@ bool NeedsTreeBuilder(GumboTag tag) {
     case GUMBO_TAG_SELECT:
     case GUMBO_TAG_OPTION:
     case GUMBO_TAG_OPTGROUP:
-    case GUMBO_TAG_TABLE:
     case GUMBO_TAG_CAPTION:
     case GUMBO_TAG_COLGROUP:
     case GUMBO_TAG_COL:
-    case GUMBO_TAG_TBODY:
-    case GUMBO_TAG_THEAD:
-    case GUMBO_TAG_TFOOT:
-    case GUMBO_TAG_TR:
-    case GUMBO_TAG_TD:
-    case GUMBO_TAG_TH:
     case GUMBO_TAG_HTML:
     case GUMBO_TAG_HEAD:
     case GUMBO_TAG_BODY:
@@ -348,23 +342,170 @@ bool NeedsTreeBuilder(GumboTag tag) {
   }
 }
 
-// The common case without gumbo: text, ordinary tags with well-formed attributes, simple
-// comments, numeric references and the commonest named ones. Anything else returns nullopt
-// and gumbo decides. Where this one answers, its characters are gumbo's; only the spacing may
-// differ (a stray end tag of a block element, which gumbo ignores, still separates here; <pre>
-// collapses). The fuzz target checks exactly that.
+bool IsVoid(GumboTag tag) {
+  switch (tag) {
+    case GUMBO_TAG_AREA:
+    case GUMBO_TAG_BASE:
+    case GUMBO_TAG_BR:
+    case GUMBO_TAG_EMBED:
+    case GUMBO_TAG_HR:
+    case GUMBO_TAG_IMG:
+    case GUMBO_TAG_INPUT:
+    case GUMBO_TAG_KEYGEN:
+    case GUMBO_TAG_LINK:
+    case GUMBO_TAG_META:
+    case GUMBO_TAG_PARAM:
+    case GUMBO_TAG_SOURCE:
+    case GUMBO_TAG_TRACK:
+    case GUMBO_TAG_WBR: return true;
+    default: return false;
+  }
+}
+
+bool IsTablePart(GumboTag tag) {
+  switch (tag) {
+    case GUMBO_TAG_TABLE:
+    case GUMBO_TAG_TBODY:
+    case GUMBO_TAG_THEAD:
+    case GUMBO_TAG_TFOOT:
+    case GUMBO_TAG_TR:
+    case GUMBO_TAG_TD:
+    case GUMBO_TAG_TH: return true;
+    default: return false;
+  }
+}
+
+// Follows tables for the direct path, which may read one only when the HTML5 tree builder would
+// keep everything where it is and add no break of its own: text and elements only inside cells
+// (anything else is "foster parented" out of the table: gumbo's job), every element opened in a
+// cell closed in it, in order, before the cell ends (so no end tag is implied at a place where
+// it would add a break), and no stray end tags of table parts (gumbo ignores them). The one
+// element the tree builder adds itself, a row around a cell written without one, is mirrored as
+// the line break that row brings.
+class TableTracker {
+ public:
+  // False when the text at hand, in the current context, is not for the direct path.
+  bool TextAllowed(std::string_view text) const {
+    if (tables_.empty() || tables_.back().in_cell) return true;
+    for (char c : text) {
+      if (!(c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f')) return false;
+    }
+    return true;  // white space between table parts stays where it is
+  }
+
+  // Takes a start or end tag; false when the fragment must go to gumbo.
+  bool Tag(GumboTag tag, std::string_view name, bool end_tag, TextBuilder& builder) {
+    if (tables_.empty()) {
+      if (!IsTablePart(tag)) return true;
+      if (tag != GUMBO_TAG_TABLE || end_tag) return false;  // a part outside a table is ignored
+      tables_.emplace_back();
+      return true;
+    }
+    Table& table = tables_.back();
+    if (!IsTablePart(tag)) {
+      if (!table.in_cell) return false;  // would be foster parented
+      if (IsVoid(tag)) return !end_tag;  // </br> is read as <br>
+      if (!end_tag) {
+        table.open.push_back({tag, name});
+        return true;
+      }
+      if (table.open.empty() || table.open.back().tag != tag ||
+          (tag == GUMBO_TAG_UNKNOWN && !SameName(table.open.back().name, name))) {
+        return false;
+      }
+      table.open.pop_back();
+      return true;
+    }
+    if (tag == GUMBO_TAG_TABLE && !end_tag) {
+      if (!table.in_cell) return false;  // a table in a table closes the first
+      tables_.emplace_back();            // (invalidates `table`)
+      return true;
+    }
+    if (table.in_cell && !table.open.empty()) return false;  // would close elements at a break
+    switch (tag) {
+      case GUMBO_TAG_TABLE:  // end tag
+        tables_.pop_back();
+        return true;
+      case GUMBO_TAG_TD:
+      case GUMBO_TAG_TH:
+        if (end_tag) {
+          if (!table.in_cell || table.cell != tag) return false;
+          table.in_cell = false;
+          return true;
+        }
+        if (!table.row_open) {
+          builder.RequestBreak(BreakFor(GUMBO_TAG_TR));  // the row the tree builder adds
+          table.row_open = true;
+          if (table.section == GUMBO_TAG_UNKNOWN) table.section = GUMBO_TAG_TBODY;
+        }
+        table.in_cell = true;
+        table.cell = tag;
+        return true;
+      case GUMBO_TAG_TR:
+        if (end_tag && !table.row_open) return false;
+        table.row_open = !end_tag;
+        table.in_cell = false;
+        if (!end_tag && table.section == GUMBO_TAG_UNKNOWN) table.section = GUMBO_TAG_TBODY;
+        return true;
+      default:  // TBODY, THEAD, TFOOT
+        if (end_tag && table.section != tag) return false;
+        if (table.row_open) builder.RequestBreak(BreakFor(GUMBO_TAG_TR));  // the row it closes
+        table.row_open = false;
+        table.in_cell = false;
+        table.section = end_tag ? GUMBO_TAG_UNKNOWN : tag;
+        return true;
+    }
+  }
+
+ private:
+  struct Open {
+    GumboTag tag;
+    std::string_view name;  // as written: unknown elements are told apart by name
+  };
+
+  static bool SameName(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      const auto lower = [](char c) {
+        return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+      };
+      if (lower(a[i]) != lower(b[i])) return false;
+    }
+    return true;
+  }
+  struct Table {
+    GumboTag section = GUMBO_TAG_UNKNOWN;  // tbody, thead or tfoot when one is open
+    bool row_open = false;
+    bool in_cell = false;
+    GumboTag cell = GUMBO_TAG_TD;
+    std::vector<Open> open;  // elements opened in the current cell, innermost last
+  };
+  std::vector<Table> tables_;  // innermost last
+};
+
+// The common case without gumbo: text, ordinary tags with well-formed attributes, tables that
+// TableTracker accepts, simple comments, numeric references and the commonest named ones. Anything
+// else returns nullopt and gumbo decides. Where this one answers, its characters are gumbo's; only
+// the spacing may differ (a stray end tag of a block element, which gumbo ignores, still separates
+// here; <pre> collapses). The fuzz target checks exactly that.
 std::optional<std::string> SimpleHtmlToText(std::string_view html) {
   TextBuilder builder;
+  TableTracker tables;
   std::size_t text_start = 0;
   std::size_t i = 0;
   std::string decoded;
+  // False when the text may not stay where it is (inside a table, outside its cells).
   const auto flush_text = [&](std::size_t end) {
-    if (end > text_start) builder.AppendText(html.substr(text_start, end - text_start), false);
+    if (end <= text_start) return true;
+    const std::string_view text = html.substr(text_start, end - text_start);
+    if (!tables.TextAllowed(text)) return false;
+    builder.AppendText(text, false);
+    return true;
   };
   while (i < html.size()) {
     const char c = html[i];
     if (c == '&') {
-      flush_text(i);
+      if (!flush_text(i) || !tables.TextAllowed("&")) return std::nullopt;
       std::size_t j = i + 1;
       decoded.clear();
       if (j < html.size() && html[j] == '#') {
@@ -440,7 +581,7 @@ std::optional<std::string> SimpleHtmlToText(std::string_view html) {
       if (comment.find("--!") != std::string_view::npos || comment.ends_with("-")) {
         return std::nullopt;
       }
-      flush_text(i);
+      if (!flush_text(i)) return std::nullopt;
       i = end + 3;
       text_start = i;
       continue;
@@ -452,7 +593,7 @@ std::optional<std::string> SimpleHtmlToText(std::string_view html) {
       ++i;  // "<" before anything but a letter, '/', '!' or '?' is text
       continue;
     }
-    flush_text(i);
+    if (!flush_text(i)) return std::nullopt;
     const std::size_t name_start = j;
     while (j < html.size() && !IsHtmlSpace(html[j]) && html[j] != '/' && html[j] != '>') {
       if (html[j] == '<' || html[j] == '\0' || html[j] == '"' || html[j] == '\'')
@@ -502,11 +643,12 @@ std::optional<std::string> SimpleHtmlToText(std::string_view html) {
         }
       }
     }
+    if (!tables.Tag(tag, name, end_tag, builder)) return std::nullopt;
     builder.RequestBreak(BreakFor(tag));
     i = j + 1;
     text_start = i;
   }
-  flush_text(html.size());
+  if (!flush_text(html.size())) return std::nullopt;
   return builder.Take();
 }
 

@@ -11,9 +11,10 @@ namespace raqib::feeds {
 // collapsed, block elements (p, div, h1-h6, li, blockquote, table rows ...) separated by "\n\n"
 // or "\n", <br> kept as "\n". Plain text goes through unchanged apart from the spacing. Uses
 // libgumbo, so any input is accepted; at most kMaxHtmlBytes of it are read.
-// Common fragments (plain tags, simple comments, numeric and the commonest named references)
-// are converted directly, the rest by gumbo; either way the characters are gumbo's (the direct
-// path may only place white space differently in malformed HTML).
+// Common fragments (plain tags, tables whose text is all in their cells, simple comments,
+// numeric and the commonest named references) are converted directly, the rest by gumbo; either
+// way the characters are gumbo's (the direct path may only place white space differently in
+// malformed HTML).
 std::string HtmlToText(std::string_view html);
 
 // HtmlToText by gumbo alone, for checking the direct path against it (fuzz target, tests).

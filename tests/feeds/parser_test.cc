@@ -360,6 +360,42 @@ TEST_CASE("feeds::HtmlToText strips markup and keeps paragraphs") {
   CHECK(HtmlToText("ctl\x01\x08 chars") == "ctl chars");
 }
 
+TEST_CASE("feeds::HtmlToText reads tables as gumbo does, directly where they are simple") {
+  using raqib::feeds::HtmlToText;
+  using raqib::feeds::HtmlToTextWithGumbo;
+  CHECK(HtmlToText("<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table>after") ==
+        "a b\nc\n\nafter");
+  // Text outside the cells is moved before the table by the HTML5 tree builder.
+  CHECK(HtmlToText("<table><tr>text<td>a</td></tr></table>") == "text\n\na");
+  // The direct path reads the simple ones and leaves the rest to gumbo: both give gumbo's text.
+  const char* const kFragments[] = {
+      "<table><td>a</td><td>b</td></table>x",                        // rows the parser adds
+      "<table><tr><td>a</td></tr><td>b</td></table>",                // a new row for b
+      "<table><tr><td>a</td></tbody><td>b</td></table>",             // the section closed
+      "<table><tr><td>a<td>b<tr><td>c</table>d",                     // end tags left out
+      "<table> <tr> <td> a </td> <td>b</td> </tr> </table> c",       // white space between parts
+      "<table><thead><tr><th>h</th></thead><tr><td>a</td></table>",  // head and body
+      "<table><tr><td><div><table><tr><td>in</td></tr></table></div>out</td></tr></table>",
+      "<p>x<table><tr><td>a</td></tr></table>y</p>",
+      "<table><tr><td><p>a</td><td>b</td></tr></table>",  // a cell that closes a paragraph
+      "<table><tr><td><b>x</td></tr></table>y",           // ... or a formatting element
+      "<table><tr><th>h</th><td>a</th></tr></table>",     // a stray end tag of a cell
+      "<table>&nbsp;<tr><td>a</td></tr></table>",         // text outside the cells
+      "<table><b>x</b><tr><td>a</td></tr></table>",       // an element outside the cells
+      "<table><table><tr><td>a</td></tr></table>",        // a table in a table
+      "<td>a</td>b",                                      // cells outside any table
+      "<table><caption>c</caption><tr><td>x</td></tr></table>",
+      "<table><tr><td><foo>x</bar></td></tr></table>",
+      "<table><tr><td>a<br>b</br>c</td></tr></table>",
+      "<table><tr><td>a</td></tr></tr><tr><td>b</td></tr></table>",
+      "<table><tr><td>a</thead><td>b</table>",
+  };
+  for (const char* fragment : kFragments) {
+    INFO(fragment);
+    CHECK(HtmlToText(fragment) == HtmlToTextWithGumbo(fragment));
+  }
+}
+
 TEST_CASE("feeds::HtmlToText bounds hostile HTML: deep nesting, oversize fragments") {
   using raqib::feeds::HtmlToText;
   using raqib::feeds::HtmlToTextWithGumbo;
