@@ -3,6 +3,7 @@
 #include <gumbo.h>
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -53,13 +54,8 @@ class TextBuilder {
   void AppendText(std::string_view text, bool preformatted) {
     std::size_t i = 0;
     while (i < text.size()) {
-      // Runs of ordinary characters (no space, control, C1 lead byte) are copied at once.
-      std::size_t run = i;
-      while (run < text.size()) {
-        const auto c = static_cast<unsigned char>(text[run]);
-        if (c <= 0x20 || c == 0x7F || c == 0xC2) break;
-        ++run;
-      }
+      // Runs of ordinary characters (no control, C1 lead byte or run of spaces) are copied at once.
+      const std::size_t run = VerbatimRunEnd(text, i);
       if (run > i) {
         Flush();
         out_.append(text.substr(i, run - i));
@@ -96,6 +92,33 @@ class TextBuilder {
   std::string Take() { return std::move(out_); }
 
  private:
+  // Bytes copied as they are: not white space, control, DEL or the lead byte of U+0080-U+00BF
+  // (no-break space and C1 controls), which all need a closer look.
+  static constexpr std::array<bool, 256> kOrdinary = [] {
+    std::array<bool, 256> table{};
+    for (int c = 0x21; c < 0x100; ++c) table[c] = c != 0x7F && c != 0xC2;
+    return table;
+  }();
+
+  // The end of the run at text[i] that comes out exactly as it is written: Ordinary bytes, and
+  // single spaces between them (one space is what a run of white space becomes anyway). Copying
+  // such runs whole, rather than word by word, is most of what makes this pass cheap.
+  static std::size_t VerbatimRunEnd(std::string_view text, std::size_t i) {
+    const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+    const std::size_t size = text.size();
+    const std::size_t start = i;
+    while (i < size) {
+      if (kOrdinary[bytes[i]]) {
+        ++i;
+      } else if (bytes[i] == ' ' && i > start && i + 1 < size && kOrdinary[bytes[i + 1]]) {
+        i += 2;
+      } else {
+        break;
+      }
+    }
+    return i;
+  }
+
   // Length of the white-space character at text[i] (ASCII white space or U+00A0), else 0.
   static std::size_t SpaceLength(std::string_view text, std::size_t i) {
     const char c = text[i];

@@ -396,6 +396,14 @@ TEST_CASE("feeds::HtmlToText reads tables as gumbo does, directly where they are
   }
 }
 
+TEST_CASE("feeds::HtmlToText copies text verbatim where its spacing is already clean") {
+  using raqib::feeds::HtmlToText;
+  CHECK(HtmlToText("one two  three \n\n four") == "one two three\n\nfour");
+  CHECK(HtmlToText("a b\xC2\xA0"
+                   "c d\xC2\x92s") == "a b c d’s");  // no-break space, C1 quote mark
+  CHECK(HtmlToText("<pre>a b</pre>") == "a b");
+}
+
 TEST_CASE("feeds::HtmlToText bounds hostile HTML: deep nesting, oversize fragments") {
   using raqib::feeds::HtmlToText;
   using raqib::feeds::HtmlToTextWithGumbo;
