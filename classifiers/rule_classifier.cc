@@ -573,6 +573,13 @@ Finding RuleClassifier::Attack(const Sentence& s, bool sport_article) const {
         break;
       case Category::kKill:
         if ((accident && !attacker) || (sport && !hard_support)) break;
+        // "أبناء الشهداء", "الملك الشهيد": the dead named with the article are background
+        // unless a strong attack word, an explosion or a weapon stands beside them.
+        if (h.article && lexicon_.entries()[h.entry].canonical == "dead" &&
+            !(others & (Bit(Category::kAttackStrong) | Bit(Category::kExplosion) |
+                        Bit(Category::kWeapon)))) {
+          break;
+        }
         // A weak attack word does not make deaths an attack ("من تعدى على نفس"): it has
         // to stand on its own, and then it is the trigger.
         w = hard_support || (others & (Bit(Category::kAttackStrong) | Bit(Category::kExplosion) |
