@@ -5,6 +5,7 @@
 #include <fstream>
 #include <map>
 #include <span>
+#include <stdexcept>
 
 namespace raqib::classifiers {
 namespace {
@@ -56,24 +57,31 @@ struct Prefix {
   bool lil = false;          // ends in لل, which is ل + ال with the alef dropped
 };
 
+// Proclitic chains are at most this many codes long.
+constexpr std::size_t kMaxChain = 4;
+// Suffixes are at most this many codes long, over at most 8 letters (ه ا ن ي ت و م ك).
+constexpr std::size_t kMaxSuffix = 4;
+constexpr std::uint8_t kNoChain = 0xFF;
+
 struct Affixes {
-  std::vector<Prefix> prefixes;  // longest first
-  // Indexes into `prefixes` by first code byte (the empty prefix is tried for every token),
-  // so a token is only compared with the few chains that can start it.
-  std::array<std::vector<std::uint8_t>, 256> by_first;
-  std::vector<std::uint64_t> suffixes;       // SuffixKey of each suffix, sorted
+  std::vector<Prefix> prefixes;  // longest first; the empty chain is the last
+  // The chains as a trie over their letters, so one pass over a token's first codes finds
+  // every chain that starts it (they nest: و, وب, وبال). chain_letter maps a code to 1..7
+  // (0: no chain has it); chain_next[node][letter] is the child (0: none); chain_at[node] is
+  // the index in `prefixes` of the chain spelled by node, or kNoChain.
+  std::array<std::uint8_t, 256> chain_letter{};
+  std::vector<std::array<std::uint8_t, 8>> chain_next;
+  std::vector<std::uint8_t> chain_at;
+  // Suffixes as bitmaps, one per length: a suffix letter maps to 0..7 (suffix_letter holds
+  // 1 + that, 0 for any other code), and a suffix of length n sets bit sum(letter_i * 8^i) of
+  // suffix_bits[n]. One table read per check (this runs for every trie node that ends a
+  // word, in every token).
+  std::array<std::uint8_t, 256> suffix_letter{};
+  std::array<std::vector<std::uint64_t>, kMaxSuffix + 1> suffix_bits;
   std::array<unsigned char, 4> imperfect{};  // ي ت ن ا: what may follow the future prefix
   unsigned char alef = 0;
   unsigned char lam = 0;
 };
-
-// A suffix of at most 4 codes packed into an integer, so the check is one binary search
-// over integers (this runs for every trie node that ends a word, in every token).
-std::uint64_t SuffixKey(std::string_view rest) {
-  std::uint64_t key = rest.size();
-  for (const char c : rest) key = (key << 8) | static_cast<unsigned char>(c);
-  return key;
-}
 
 const Affixes& GetAffixes() {
   static const Affixes affixes = [] {
@@ -101,15 +109,43 @@ const Affixes& GetAffixes() {
     std::stable_sort(a.prefixes.begin(), a.prefixes.end(), [](const Prefix& x, const Prefix& y) {
       return x.codes.size() > y.codes.size();
     });
+    a.chain_next.emplace_back();
+    a.chain_next.back().fill(0);
+    a.chain_at.push_back(kNoChain);
+    std::uint8_t letters = 0;
     for (std::size_t k = 0; k < a.prefixes.size(); ++k) {
-      if (!a.prefixes[k].codes.empty()) {  // the empty prefix sorts last, tried for all
-        a.by_first[static_cast<unsigned char>(a.prefixes[k].codes[0])].push_back(
-            static_cast<std::uint8_t>(k));
+      std::size_t node = 0;
+      for (const char ch : a.prefixes[k].codes) {
+        std::uint8_t& letter = a.chain_letter[static_cast<unsigned char>(ch)];
+        if (letter == 0) letter = ++letters;
+        if (letter >= 8) throw std::logic_error("kPrefixesUtf8: more than 7 proclitic letters");
+        if (a.chain_next[node][letter] == 0) {
+          a.chain_next[node][letter] = static_cast<std::uint8_t>(a.chain_next.size());
+          a.chain_next.emplace_back();
+          a.chain_next.back().fill(0);
+          a.chain_at.push_back(kNoChain);
+        }
+        node = a.chain_next[node][letter];
       }
+      if (!a.prefixes[k].codes.empty()) a.chain_at[node] = static_cast<std::uint8_t>(k);
     }
-    for (const char* utf8 : kSuffixesUtf8) a.suffixes.push_back(SuffixKey(NormalizeToCodes(utf8)));
-    std::sort(a.suffixes.begin(), a.suffixes.end());
-    a.suffixes.erase(std::unique(a.suffixes.begin(), a.suffixes.end()), a.suffixes.end());
+    std::uint8_t suffix_letters = 0;
+    for (std::size_t n = 0; n <= kMaxSuffix; ++n)
+      a.suffix_bits[n].assign((1u << (3 * n)) / 64 + 1, 0);
+    for (const char* utf8 : kSuffixesUtf8) {
+      const std::string codes = NormalizeToCodes(utf8);
+      // A longer suffix (تموها) was never accepted (the check has always stopped at
+      // kMaxSuffix codes); left out here so matching stays as it was.
+      if (codes.size() > kMaxSuffix) continue;
+      std::uint32_t bit = 0;
+      for (std::size_t i = codes.size(); i-- > 0;) {
+        std::uint8_t& letter = a.suffix_letter[static_cast<unsigned char>(codes[i])];
+        if (letter == 0) letter = ++suffix_letters;
+        if (letter > 8) throw std::logic_error("kSuffixesUtf8: more than 8 suffix letters");
+        bit = bit * 8 + (letter - 1u);
+      }
+      a.suffix_bits[codes.size()][bit / 64] |= std::uint64_t{1} << (bit % 64);
+    }
     a.imperfect = {ArabicCode("ي"), ArabicCode("ت"), ArabicCode("ن"), ArabicCode("ا")};
     a.alef = ArabicCode("ا");
     a.lam = ArabicCode("ل");
@@ -118,19 +154,15 @@ const Affixes& GetAffixes() {
   return affixes;
 }
 
-// token.starts_with(prefix) for the short proclitic chains (at most 4 codes), inlined: a
-// memcmp call per candidate chain cost more than the compare.
-bool StartsWith(std::string_view token, std::string_view prefix) {
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (token[i] != prefix[i]) return false;
+bool IsSuffix(const Affixes& affixes, std::string_view rest) {
+  if (rest.size() > kMaxSuffix) return false;
+  std::uint32_t bit = 0;
+  for (std::size_t i = rest.size(); i-- > 0;) {
+    const std::uint8_t letter = affixes.suffix_letter[static_cast<unsigned char>(rest[i])];
+    if (letter == 0) return false;
+    bit = bit * 8 + (letter - 1u);
   }
-  return true;
-}
-
-bool IsSuffix(std::string_view rest) {
-  if (rest.size() > 4) return false;
-  const auto& s = GetAffixes().suffixes;
-  return std::binary_search(s.begin(), s.end(), SuffixKey(rest));
+  return (affixes.suffix_bits[rest.size()][bit / 64] >> (bit % 64)) & 1;
 }
 
 }  // namespace
@@ -245,7 +277,6 @@ void Lexicon::Compile() {
   for (int c = 0xA1; c <= 0xCA; ++c) symbol_[c] = static_cast<std::uint8_t>(next_symbol++);
   for (int c = 0xD0; c <= 0xD3; ++c) symbol_[c] = static_cast<std::uint8_t>(next_symbol++);
   for (int c = '0'; c <= '9'; ++c) symbol_[c] = static_cast<std::uint8_t>(next_symbol++);
-  dense_.clear();
   // The first three letters of every trie path, and the two-letter words, as bitmaps (32 KiB
   // and 512 B) checked before walking the trie: most tokens start no lexicon word, and this
   // saves their walk's cache misses.
@@ -261,49 +292,64 @@ void Lexicon::Compile() {
       }
     }
   }
-  // Compiled nodes are numbered in depth-first order (the root stays 0), so a walk down a
-  // path reads nodes that lie next to each other instead of wherever insertion put them.
-  std::vector<std::uint32_t> order;                   // compiled number -> node
-  std::vector<std::uint32_t> rank(nodes_.size(), 0);  // node -> compiled number
-  order.reserve(nodes_.size());
+  // The double array's alphabet: every code byte on an edge.
+  da_symbol_.fill(0);
+  int symbols = 0;
+  for (const Node& node : nodes_) {
+    for (const auto& [c, child] : node.children) {
+      if (da_symbol_[c] == 0) da_symbol_[c] = static_cast<std::uint8_t>(++symbols);
+    }
+  }
+  // Nodes are placed in depth-first order, each node's children at the first base where all
+  // their slots are free, so a walk down a path reads slots that mostly lie near each other.
+  da_.assign(1, {});
+  da_[0].check = 0;
+  std::vector<std::uint32_t> slot(nodes_.size(), 0);  // node -> its slot in da_
+  std::size_t first_free = 1;                         // every slot before this one is taken
   std::vector<std::uint32_t> stack{0};
   while (!stack.empty()) {
     const std::uint32_t n = stack.back();
     stack.pop_back();
-    rank[n] = static_cast<std::uint32_t>(order.size());
-    order.push_back(n);
     const auto& children = nodes_[n].children;
+    if (children.empty()) continue;
+    while (first_free < da_.size() && da_[first_free].check != kFree) ++first_free;
+    const std::uint32_t lowest = da_symbol_[children.front().first];
+    std::size_t base = first_free > lowest ? first_free - lowest : 0;
+    for (;; ++base) {
+      bool fits = true;
+      for (const auto& [c, child] : children) {
+        const std::size_t t = base + da_symbol_[c];
+        if (t < da_.size() && da_[t].check != kFree) {
+          fits = false;
+          break;
+        }
+      }
+      if (fits) break;
+    }
+    da_[slot[n]].base = static_cast<std::uint32_t>(base);
+    for (const auto& [c, child] : children) {
+      const std::size_t t = base + da_symbol_[c];
+      if (t >= da_.size()) da_.resize(t + 1);
+      da_[t].check = slot[n];
+      slot[child] = static_cast<std::uint32_t>(t);
+    }
     for (auto it = children.rbegin(); it != children.rend(); ++it) stack.push_back(it->second);
   }
-  root_.fill(0);
-  for (const auto& [c, child] : nodes_[0].children) root_[c] = rank[child];
-  flat_.assign(nodes_.size(), {});
-  edge_byte_.clear();
-  edge_child_.clear();
+  // Padding, so base + symbol is always a slot.
+  std::uint32_t max_base = 0;
+  for (const DaNode& d : da_) max_base = std::max(max_base, d.base);
+  da_.resize(std::max<std::size_t>(da_.size(), max_base + static_cast<std::size_t>(symbols) + 1));
   flat_words_.clear();
-  for (std::size_t k = 0; k < order.size(); ++k) {
-    const std::uint32_t n = order[k];
-    FlatNode& f = flat_[k];
-    f.first_edge = static_cast<std::uint32_t>(edge_byte_.size());
-    f.edge_count = static_cast<std::uint32_t>(nodes_[n].children.size());
-    for (const auto& [c, child] : nodes_[n].children) {
-      edge_byte_.push_back(c);
-      edge_child_.push_back(rank[child]);
-    }
-    bool all_in_alphabet = true;
-    for (const auto& [c, child] : nodes_[n].children) all_in_alphabet &= symbol_[c] != 0;
-    if (n != 0 && nodes_[n].children.size() >= 6 && all_in_alphabet) {
-      dense_.emplace_back();
-      dense_.back().fill(0);
-      for (const auto& [c, child] : nodes_[n].children) dense_.back()[symbol_[c]] = rank[child];
-      f.dense = static_cast<std::uint32_t>(dense_.size());
-    }
-    f.first_word = static_cast<std::uint32_t>(flat_words_.size());
-    f.word_count = static_cast<std::uint32_t>(nodes_[n].words.size());
+  for (std::size_t n = 0; n < nodes_.size(); ++n) {
+    DaNode& d = da_[slot[n]];
+    d.first_word = static_cast<std::uint32_t>(flat_words_.size());
+    d.word_count = static_cast<std::uint32_t>(nodes_[n].words.size());
     for (const std::uint32_t w : nodes_[n].words) {
       flat_words_.push_back((w << 2) | static_cast<std::uint32_t>(words_[w].mode));
     }
   }
+  const std::uint32_t al = BuildChild(BuildChild(0, ArabicCode("ا")), ArabicCode("ل"));
+  al_node_ = al == 0 ? 0 : slot[al];
   word_phrases_.clear();
   compiled_phrases_.clear();
   phrase_rest_.clear();
@@ -401,42 +447,58 @@ bool Lexicon::MayStartWord(std::string_view stem) const {
 
 void Lexicon::MatchToken(std::string_view token, std::vector<WordMatch>& out) const {
   const Affixes& affixes = GetAffixes();
-  if (token.empty()) return;
+  // Every chain, the empty one too, must leave at least two codes of stem.
+  if (token.size() < 2) return;
   // Readings of a word by this token start here; earlier entries belong to earlier tokens, so
   // a word seen before in the article is recorded again at this token (its own hit).
   const std::size_t token_start = out.size();
-  const auto& candidates = affixes.by_first[static_cast<unsigned char>(token[0])];
-  for (std::size_t k = 0; k <= candidates.size(); ++k) {
-    const Prefix& p =
-        k < candidates.size() ? affixes.prefixes[candidates[k]] : affixes.prefixes.back();
-    const std::string& prefix = p.codes;
-    if (token.size() < prefix.size() + 2 || !StartsWith(token, prefix)) continue;
+  // The proclitic chains that start the token, found in one pass over its first codes, tried
+  // longest first and then the empty chain (the order decides the order of `out`).
+  std::array<std::uint8_t, kMaxChain + 1> chains{};
+  std::size_t chain_count = 0;
+  std::size_t chain_node = 0;
+  for (std::size_t d = 0; d < kMaxChain && d + 2 < token.size(); ++d) {
+    const std::uint8_t letter = affixes.chain_letter[static_cast<unsigned char>(token[d])];
+    if (letter == 0) break;
+    chain_node = affixes.chain_next[chain_node][letter];
+    if (chain_node == 0) break;
+    if (affixes.chain_at[chain_node] != kNoChain)
+      chains[chain_count++] = affixes.chain_at[chain_node];
+  }
+  std::reverse(chains.begin(), chains.begin() + static_cast<std::ptrdiff_t>(chain_count));
+  chains[chain_count++] = static_cast<std::uint8_t>(affixes.prefixes.size() - 1);
+  for (std::size_t k = 0; k < chain_count; ++k) {
+    const Prefix& p = affixes.prefixes[chains[k]];
+    const std::size_t skip = p.codes.size();
     const bool future = p.future;
     const bool article = p.article;
     const bool preposition = p.preposition;
-    if (future) {
-      const auto next = static_cast<unsigned char>(token[prefix.size()]);
-      if (std::find(affixes.imperfect.begin(), affixes.imperfect.end(), next) ==
-          affixes.imperfect.end()) {
-        continue;
-      }
+    const auto first = static_cast<unsigned char>(token[skip]);
+    if (future && std::find(affixes.imperfect.begin(), affixes.imperfect.end(), first) ==
+                      affixes.imperfect.end()) {
+      continue;
     }
-    // "لل" is ل + ال with the alef dropped: a word entered with its article ("الحوثيين")
-    // is also walked from the trie's ال node ("للحوثيين").
-    const std::uint32_t al_node = p.lil ? Child(Child(0, affixes.alef), affixes.lam) : 0;
-    const bool may_start = MayStartWord(token.substr(prefix.size()));
-    if (!may_start && al_node == 0) continue;
     // ل of purpose or consequence before an imperfect verb ("ليعلن", "لتؤكد"); not before
     // ا, where it is the preposition before a noun ("لاستهدافها").
-    const auto first = static_cast<unsigned char>(token[prefix.size()]);
     const bool verb_ok =
         p.verb_ok || (p.lam && (first == affixes.imperfect[0] || first == affixes.imperfect[1] ||
                                 first == affixes.imperfect[2]));
-    auto walk = [&](std::uint32_t node) {
-      for (std::size_t i = prefix.size(); i < token.size(); ++i) {
-        node = Child(node, static_cast<unsigned char>(token[i]));
-        if (node == 0) break;
-        const FlatNode& flat = flat_[node];
+    // The stem is walked from the root (unless MayStartWord rules that out), and after "لل"
+    // (ل + ال with the alef dropped) also from the trie's ال node, so a word entered with its
+    // article ("الحوثيين") is found in "للحوثيين".
+    std::array<std::uint32_t, 2> starts{};
+    std::size_t start_count = 0;
+    if (MayStartWord(token.substr(skip))) starts[start_count++] = 0;
+    if (p.lil && al_node_ != 0) starts[start_count++] = al_node_;
+    const DaNode* da = da_.data();
+    for (std::size_t from = 0; from < start_count; ++from) {
+      std::uint32_t node = starts[from];
+      for (std::size_t i = skip; i < token.size(); ++i) {
+        const std::uint32_t symbol = da_symbol_[static_cast<unsigned char>(token[i])];
+        const std::uint32_t t = da[node].base + symbol;
+        if (symbol == 0 || da[t].check != node) break;
+        node = t;
+        const DaNode& flat = da[t];
         if (flat.word_count == 0) continue;
         const std::span<const std::uint32_t> words(flat_words_.data() + flat.first_word,
                                                    flat.word_count);
@@ -445,10 +507,10 @@ void Lexicon::MatchToken(std::string_view token, std::vector<WordMatch>& out) co
           const std::uint32_t w = packed >> 2;
           bool ok = false;
           switch (static_cast<Mode>(packed & 3)) {
-            case Mode::kStem: ok = rest.empty() || IsSuffix(rest); break;
+            case Mode::kStem: ok = rest.empty() || IsSuffix(affixes, rest); break;
             case Mode::kPrefix: ok = true; break;
-            case Mode::kExact: ok = rest.empty() && prefix.empty(); break;
-            case Mode::kVerb: ok = verb_ok && (rest.empty() || IsSuffix(rest)); break;
+            case Mode::kExact: ok = rest.empty() && skip == 0; break;
+            case Mode::kVerb: ok = verb_ok && (rest.empty() || IsSuffix(affixes, rest)); break;
           }
           if (!ok) continue;
           // A token has a handful of readings at most, so a scan of its own finds a word
@@ -466,9 +528,7 @@ void Lexicon::MatchToken(std::string_view token, std::vector<WordMatch>& out) co
           }
         }
       }
-    };
-    if (may_start) walk(0);
-    if (al_node != 0) walk(al_node);
+    }
   }
 }
 

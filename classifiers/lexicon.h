@@ -144,44 +144,36 @@ class Lexicon {
 
   std::expected<void, std::string> AddUncompiled(Category category, std::string_view canonical,
                                                  std::string_view forms, std::string_view source);
-  // Lays the built trie out flat (edges and words of a node contiguous) for matching.
+  // Lays the built trie out as a double array (da_) for matching, with the filter bitmaps
+  // and the flat phrase arrays.
   void Compile();
   std::uint32_t BuildChild(std::uint32_t node, unsigned char code) const;
-  std::uint32_t Child(std::uint32_t node, unsigned char code) const {
-    if (node == 0) return root_[code];
-    const FlatNode& n = flat_[node];
-    if (n.dense != 0) return dense_[n.dense - 1][symbol_[code]];
-    const unsigned char* bytes = edge_byte_.data() + n.first_edge;
-    for (std::uint32_t i = 0; i < n.edge_count; ++i) {
-      if (bytes[i] == code) return edge_child_[n.first_edge + i];
-    }
-    return 0;
-  }
   void Insert(std::string_view codes, std::uint32_t word);
 
   // The trie over code bytes; node 0 is the root. Children are few (Arabic has ~36 letter
   // codes), so a sorted vector with a linear scan beats a hash map here.
   std::vector<Node> nodes_{Node{}};
-  std::array<std::uint32_t, 256> root_{};  // the root's children by byte, for speed
-  struct FlatNode {
-    std::uint32_t first_edge = 0;
-    std::uint32_t first_word = 0;
-    std::uint32_t edge_count = 0;
+  // The compiled trie is a double array: node s's child on code c is t = da_[s].base +
+  // da_symbol_[c] when da_[t].check == s, so a step is two loads instead of a search among
+  // the children. The root is da_[0]; free slots have check kFree; da_ is padded so t is
+  // always in range.
+  static constexpr std::uint32_t kFree = 0xFFFFFFFF;
+  struct DaNode {
+    std::uint32_t base = 0;
+    std::uint32_t check = kFree;
+    std::uint32_t first_word = 0;  // this node's words: flat_words_[first_word, + word_count)
     std::uint32_t word_count = 0;
-    std::uint32_t dense = 0;  // 1 + index into dense_ for nodes with many children, else 0
   };
-  // Nodes near the root have dozens of children: they get a direct table over a compact
-  // alphabet (Arabic letter and digit codes) instead of a linear scan.
+  std::vector<DaNode> da_;
+  std::array<std::uint8_t, 256> da_symbol_{};  // code byte -> 1..255 if on an edge, else 0
+  std::uint32_t al_node_ = 0;                  // the node of the path ال, 0 if there is none
+  // The compact alphabet (Arabic letter and digit codes) of MayStartWord's bitmaps.
   static constexpr int kSymbols = 64;
   std::array<std::uint8_t, 256> symbol_{};  // code byte -> 1..63, 0 = not in the alphabet
-  std::vector<std::array<std::uint32_t, kSymbols>> dense_;
-  std::vector<std::uint64_t> trigram_;     // bit per (first, second, third) symbol of a path
-  std::vector<std::uint64_t> two_letter_;  // bit per two-letter word
+  std::vector<std::uint64_t> trigram_;      // bit per (first, second, third) symbol of a path
+  std::vector<std::uint64_t> two_letter_;   // bit per two-letter word
   // False when no lexicon word can start at `stem` (a cheap filter before the trie walk).
   bool MayStartWord(std::string_view stem) const;
-  std::vector<FlatNode> flat_;  // compiled copy of nodes_
-  std::vector<unsigned char> edge_byte_;
-  std::vector<std::uint32_t> edge_child_;
   // Words ending at each node as (word << 2) | mode, so the walk reads no Word to check them.
   std::vector<std::uint32_t> flat_words_;
   std::map<std::pair<std::string, Mode>, std::uint32_t> word_ids_;  // (codes, mode) -> word
