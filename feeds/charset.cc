@@ -38,8 +38,16 @@ bool StartsWith(std::string_view s, std::initializer_list<unsigned char> prefix)
 
 // A charset name ICU cannot open, or one that cannot be right for a document that starts with
 // ASCII "<" (EBCDIC), is ignored.
+// Names that are never used whatever ICU says: empty, absurdly long, or EBCDIC (cannot be right
+// for a document that starts with ASCII "<").
+bool RejectedName(std::string_view charset) {
+  if (charset.empty() || charset.size() > 64) return true;
+  const std::string lower = Lower(charset);
+  return lower.starts_with("ibm42") || lower.starts_with("ebcdic") || lower.starts_with("cp037");
+}
+
 bool Usable(std::string_view charset) {
-  if (charset.empty() || charset.size() > 64) return false;
+  if (RejectedName(charset)) return false;
   const std::string name(charset);
   UErrorCode status = U_ZERO_ERROR;
   const char* canonical = ucnv_getCanonicalName(name.c_str(), "", &status);
@@ -49,8 +57,7 @@ bool Usable(std::string_view charset) {
     if (U_FAILURE(status) || conv == nullptr) return false;
     ucnv_close(conv);
   }
-  const std::string lower = Lower(charset);
-  return !lower.starts_with("ibm42") && !lower.starts_with("ebcdic") && !lower.starts_with("cp037");
+  return true;
 }
 
 bool IsUtf8Name(std::string_view charset) {
@@ -315,7 +322,8 @@ bool IsValidUtf8(std::string_view bytes) {
 
 bool ConvertToUtf8(std::string_view bytes, std::string_view charset, std::string& out,
                    bool& replaced) {
-  if (!Usable(charset)) return false;
+  // Usable() without its name look-up: ucnv_open below fails for the names ICU does not know.
+  if (RejectedName(charset)) return false;
   UErrorCode status = U_ZERO_ERROR;
   const std::string name(charset);
   std::unique_ptr<UConverter, ConverterCloser> conv(ucnv_open(name.c_str(), &status));
@@ -339,14 +347,17 @@ bool ConvertToUtf8(std::string_view bytes, std::string_view charset, std::string
   } while (status == U_BUFFER_OVERFLOW_ERROR);
   if (U_FAILURE(status)) return false;
 
-  std::string utf8(wide.size() * 3 + 1, '\0');
+  // Then to UTF-8, into a string that is not zero-filled first (it is written over anyway).
   int32_t length = 0;
   int32_t substitutions = 0;
   status = U_ZERO_ERROR;
-  u_strToUTF8WithSub(utf8.data(), static_cast<int32_t>(utf8.size()), &length, wide.data(),
-                     static_cast<int32_t>(wide.size()), 0xFFFD, &substitutions, &status);
+  std::string utf8;
+  utf8.resize_and_overwrite(wide.size() * 3 + 1, [&](char* data, std::size_t capacity) {
+    u_strToUTF8WithSub(data, static_cast<int32_t>(capacity), &length, wide.data(),
+                       static_cast<int32_t>(wide.size()), 0xFFFD, &substitutions, &status);
+    return U_FAILURE(status) ? 0 : static_cast<std::size_t>(length);
+  });
   if (U_FAILURE(status)) return false;
-  utf8.resize(static_cast<std::size_t>(length));
   // A byte order mark that survived conversion (UTF-16 named explicitly) is not text.
   if (utf8.starts_with("\xEF\xBB\xBF")) utf8.erase(0, 3);
   out = std::move(utf8);
