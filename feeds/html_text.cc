@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -107,16 +108,38 @@ class TextBuilder {
     const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
     const std::size_t size = text.size();
     const std::size_t start = i;
-    while (i < size) {
-      if (kOrdinary[bytes[i]]) {
-        ++i;
-      } else if (bytes[i] == ' ' && i > start && i + 1 < size && kOrdinary[bytes[i + 1]]) {
-        i += 2;
-      } else {
-        break;
+    while (true) {
+      // Eight bytes at a time while they are plainly part of the run: no byte that is not
+      // Ordinary but a space, no space first in the run, last in the word or next to another.
+      // The tests may flag a byte that is fine (see byte_scan.h), never miss one that is not;
+      // whatever they flag is decided byte by byte below.
+      if constexpr (std::endian::native == std::endian::little) {
+        while (i + 8 <= size) {
+          const std::uint64_t word = byte_scan::Load(text.data() + i);
+          if (byte_scan::HasLess(word, 0x20) | byte_scan::HasByte(word, 0x7F) |
+              byte_scan::HasByte(word, 0xC2)) {
+            break;
+          }
+          const std::uint64_t spaces = byte_scan::HasByte(word, ' ');
+          if ((spaces & (spaces >> 8)) != 0 || (spaces >> 56) != 0 ||
+              (i == start && (spaces & 0x80) != 0)) {
+            break;
+          }
+          i += 8;
+        }
       }
+      const std::size_t stop = std::min(size, i + 8);
+      while (i < stop) {
+        if (kOrdinary[bytes[i]]) {
+          ++i;
+        } else if (bytes[i] == ' ' && i > start && i + 1 < size && kOrdinary[bytes[i + 1]]) {
+          i += 2;
+        } else {
+          return i;
+        }
+      }
+      if (i >= size) return size;
     }
-    return i;
   }
 
   // Length of the white-space character at text[i] (ASCII white space or U+00A0), else 0.
