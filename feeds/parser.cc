@@ -125,6 +125,43 @@ struct Name {
   }
 };
 
+// Every child of an element asks its ancestors the same question ("which namespace is this
+// prefix?"), and the walk up through their attributes was a good part of reading a feed. The
+// answers for the ancestors of a few recent parents are kept here. Nodes are only valid while
+// their document lives, and the next document may reuse their addresses, so ParseFeed empties
+// the cache before each document; nothing else uses it.
+class NamespaceCache {
+ public:
+  void Clear() {
+    for (Entry& entry : entries_) entry.parent = nullptr;
+  }
+
+  // Null for an unknown parent (and for a node without one: emptied entries have no parent).
+  const Ns* Find(const void* parent, std::string_view prefix) const {
+    if (parent == nullptr) return nullptr;
+    for (const Entry& entry : entries_) {
+      if (entry.parent == parent && entry.prefix == prefix) return &entry.ns;
+    }
+    return nullptr;
+  }
+
+  void Add(const void* parent, std::string_view prefix, Ns ns) {
+    entries_[next_] = {parent, prefix, ns};
+    next_ = (next_ + 1) % entries_.size();
+  }
+
+ private:
+  struct Entry {
+    const void* parent = nullptr;
+    std::string_view prefix;  // in the document's memory, like the node
+    Ns ns = Ns::kNone;
+  };
+  std::array<Entry, 8> entries_;
+  std::size_t next_ = 0;
+};
+
+thread_local NamespaceCache namespace_cache;
+
 // Resolves an element's prefix against the xmlns declarations in scope.
 Name Resolve(pugi::xml_node node) {
   const std::string_view qname = node.name();
@@ -140,15 +177,27 @@ Name Resolve(pugi::xml_node node) {
   } else {
     name.local = qname;
   }
-  int depth = 0;
-  for (pugi::xml_node n = node; n && n.type() == pugi::node_element && depth < kMaxAncestors;
+  if (pugi::xml_attribute a = node.attribute(attribute.c_str())) {
+    name.ns = NsFromUri(a.value());
+    return name;
+  }
+  // Not declared on the element itself: what its ancestors say (the same for all its siblings).
+  const pugi::xml_node parent = node.parent();
+  const void* const key = parent.internal_object();
+  if (const Ns* known = namespace_cache.Find(key, prefix)) {
+    name.ns = *known;
+    return name;
+  }
+  name.ns = prefix.empty() ? Ns::kNone : NsFromUndeclaredPrefix(prefix);
+  int depth = 1;
+  for (pugi::xml_node n = parent; n && n.type() == pugi::node_element && depth < kMaxAncestors;
        n = n.parent(), ++depth) {
     if (pugi::xml_attribute a = n.attribute(attribute.c_str())) {
       name.ns = NsFromUri(a.value());
-      return name;
+      break;
     }
   }
-  name.ns = prefix.empty() ? Ns::kNone : NsFromUndeclaredPrefix(prefix);
+  namespace_cache.Add(key, prefix, name.ns);
   return name;
 }
 
@@ -956,6 +1005,7 @@ bool Repair(std::string& doc, const pugi::xml_document& partial, const pugi::xml
 }  // namespace
 
 ParseResult ParseFeed(std::string_view bytes, const ParseOptions& options) {
+  namespace_cache.Clear();  // the last document's nodes are gone
   ParseResult result;
   std::optional<ParseIssue> size_issue;
   if (bytes.size() > kMaxDocumentBytes) {
