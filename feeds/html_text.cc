@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "feeds/byte_scan.h"
+#include "feeds/html_entities.h"
 
 namespace raqib::feeds {
 namespace {
@@ -530,7 +531,7 @@ class TableTracker {
 };
 
 // The common case without gumbo: text, ordinary tags with well-formed attributes, tables that
-// TableTracker accepts, simple comments, numeric references and the commonest named ones. Anything
+// TableTracker accepts, simple comments, numeric references and HTML 4's named ones. Anything
 // else returns nullopt and gumbo decides. Where this one answers, its characters are gumbo's; only
 // the spacing may differ (a stray end tag of a block element, which gumbo ignores, still separates
 // here; <pre> collapses). The fuzz target checks exactly that.
@@ -582,26 +583,20 @@ std::optional<std::string> SimpleHtmlToText(std::string_view html) {
         AppendUtf8(decoded, value);
         i = j + 1;
       } else if (j < html.size() && (IsAsciiAlpha(html[j]) || (html[j] >= '0' && html[j] <= '9'))) {
-        struct Named {
-          std::string_view name;
-          std::string_view text;
-        };
-        static constexpr Named kNamed[] = {
-            {"amp;", "&"},    {"lt;", "<"},          {"gt;", ">"},     {"quot;", "\""},
-            {"apos;", "'"},   {"nbsp;", "\xC2\xA0"}, {"hellip;", "…"}, {"mdash;", "—"},
-            {"ndash;", "–"},  {"rsquo;", "’"},       {"lsquo;", "‘"},  {"rdquo;", "”"},
-            {"ldquo;", "“"},  {"laquo;", "«"},       {"raquo;", "»"},  {"copy;", "©"},
-            {"reg;", "®"},    {"eacute;", "é"},      {"egrave;", "è"}, {"agrave;", "à"},
-            {"middot;", "·"}, {"bull;", "•"},        {"trade;", "™"},  {"deg;", "°"},
-        };
-        const std::string_view rest = html.substr(j);
-        const Named* found = nullptr;
-        for (const Named& named : kNamed) {
-          if (rest.starts_with(named.name)) found = &named;
+        // A name and its ';' (longer names than HTML 4's are left to gumbo).
+        std::size_t end = j;
+        while (end < html.size() && end - j <= kLongestReferenceName &&
+               (IsAsciiAlpha(html[end]) || (html[end] >= '0' && html[end] <= '9'))) {
+          ++end;
         }
-        if (found == nullptr) return std::nullopt;
+        if (end >= html.size() || html[end] != ';') return std::nullopt;
+        const std::string_view name = html.substr(j, end - j);
+        const auto* found = std::lower_bound(
+            std::begin(kNamedReferences), std::end(kNamedReferences), name,
+            [](const NamedReference& named, std::string_view key) { return named.name < key; });
+        if (found == std::end(kNamedReferences) || found->name != name) return std::nullopt;
         decoded.assign(found->text);
-        i = j + found->name.size();
+        i = end + 1;
       } else {
         decoded.push_back('&');  // a bare ampersand is text
         i = j;

@@ -11,6 +11,7 @@
 
 #include "feeds/date.h"
 #include "feeds/feed_json.h"
+#include "feeds/html_entities.h"
 #include "feeds/html_text.h"
 #include "feeds/parser.h"
 #include "tests/tools/http_test_server.h"
@@ -391,6 +392,17 @@ TEST_CASE("feeds::HtmlToText reads tables as gumbo does, directly where they are
       "<table><tr><td>a</thead><td>b</table>",
   };
   for (const char* fragment : kFragments) {
+    INFO(fragment);
+    CHECK(HtmlToText(fragment) == HtmlToTextWithGumbo(fragment));
+  }
+}
+
+TEST_CASE("feeds::HtmlToText decodes HTML 4's named references as gumbo does") {
+  using raqib::feeds::HtmlToText;
+  using raqib::feeds::HtmlToTextWithGumbo;
+  CHECK(HtmlToText("&auml;&szlig; &Omega;&lang;&rang;") == "äß Ω⟨⟩");
+  for (const raqib::feeds::NamedReference& named : raqib::feeds::kNamedReferences) {
+    const std::string fragment = "a&" + std::string(named.name) + ";b";
     INFO(fragment);
     CHECK(HtmlToText(fragment) == HtmlToTextWithGumbo(fragment));
   }
