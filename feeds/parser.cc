@@ -88,6 +88,10 @@ Ns NsFromUri(std::string_view uri) {
       {"http://backend.userland.com/rss2", Ns::kNone},
       {"http://blogs.law.harvard.edu/tech/rss", Ns::kNone},
   };
+  // Namespaces are nearly always written exactly as specified: try that (a memcmp) first.
+  for (const Known& known : kKnown) {
+    if (uri == known.uri) return known.ns;
+  }
   for (const Known& known : kKnown) {
     if (IEquals(uri, known.uri)) return known.ns;
   }
