@@ -161,44 +161,53 @@ const std::array<unsigned char, 128>& AsciiBlock() {
 void Normalize(std::string_view input, NormalizedText& out) {
   const auto& arabic = ArabicBlock();
   const auto& ascii = AsciiBlock();
-  // Sized for the worst case (one code per byte) and written by index, then cut to size:
-  // cheaper than three push_backs per character.
-  out.codes.resize(input.size());
-  out.begin.resize(input.size());
-  out.end.resize(input.size());
+  const auto* in = reinterpret_cast<const unsigned char*>(input.data());
+  const std::size_t size = input.size();
+  // Sized for the worst case (one code per byte) without zeroing (OffsetVector, and
+  // resize_and_overwrite for the codes), written by index through local pointers (a store
+  // through the std::string would make the compiler reload every buffer pointer after it),
+  // then cut to size.
+  out.begin.resize(size);
+  out.end.resize(size);
+  std::uint32_t* begin = out.begin.data();
+  std::uint32_t* end = out.end.data();
   std::size_t n = 0;
-  std::size_t i = 0;
-  while (i < input.size()) {
-    char32_t cp = 0;
-    std::size_t len = 0;
-    unsigned char code = kOtherSymbol;
-    const auto b0 = static_cast<unsigned char>(input[i]);
-    if (b0 < 0x80) {
-      len = 1;
-      code = ascii[b0];
-    } else if ((b0 == 0xD8 || b0 == 0xD9 || b0 == 0xDA || b0 == 0xDB) && i + 1 < input.size() &&
-               (static_cast<unsigned char>(input[i + 1]) & 0xC0) == 0x80) {
-      // Two-byte U+0600..U+06FF.
-      len = 2;
-      code = arabic[((b0 & 0x03) << 6) | (static_cast<unsigned char>(input[i + 1]) & 0x3F)];
-    } else if ((len = DecodeUtf8(input, i, cp)) == 0) {
-      len = 1;  // an invalid byte stands for itself
-    } else {
-      code = CodeOf(cp);
+  out.codes.resize_and_overwrite(size, [&](char* codes, std::size_t) noexcept {
+    std::size_t i = 0;
+    while (i < size) {
+      std::size_t len = 0;
+      unsigned char code = kOtherSymbol;
+      const unsigned char b0 = in[i];
+      if (b0 < 0x80) {
+        len = 1;
+        code = ascii[b0];
+      } else if (b0 >= 0xD8 && b0 <= 0xDB && i + 1 < size && (in[i + 1] & 0xC0) == 0x80) {
+        // Two-byte U+0600..U+06FF.
+        len = 2;
+        code = arabic[((b0 & 0x03) << 6) | (in[i + 1] & 0x3F)];
+      } else {
+        char32_t cp = 0;
+        len = DecodeUtf8(input, i, cp);
+        if (len == 0) {
+          len = 1;  // an invalid byte stands for itself
+        } else {
+          code = CodeOf(cp);
+        }
+      }
+      const auto next = static_cast<std::uint32_t>(i + len);
+      if (code == kDrop) {
+        // A dropped mark belongs to the character before it, so spans keep the tashkeel.
+        if (n > 0 && end[n - 1] == i) end[n - 1] = next;
+      } else {
+        codes[n] = static_cast<char>(code);
+        begin[n] = static_cast<std::uint32_t>(i);
+        end[n] = next;
+        ++n;
+      }
+      i += len;
     }
-    const auto end = static_cast<std::uint32_t>(i + len);
-    if (code == kDrop) {
-      // A dropped mark belongs to the character before it, so spans keep the tashkeel.
-      if (n > 0 && out.end[n - 1] == i) out.end[n - 1] = end;
-    } else {
-      out.codes[n] = static_cast<char>(code);
-      out.begin[n] = static_cast<std::uint32_t>(i);
-      out.end[n] = end;
-      ++n;
-    }
-    i += len;
-  }
-  out.codes.resize(n);
+    return n;
+  });
   out.begin.resize(n);
   out.end.resize(n);
 }

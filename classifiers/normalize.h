@@ -4,8 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace raqib::classifiers {
@@ -24,11 +27,34 @@ namespace raqib::classifiers {
 inline constexpr unsigned char kOtherLetter = 0x02;
 inline constexpr unsigned char kOtherSymbol = 0x03;
 
+// An allocator that leaves elements it default-constructs uninitialised, so Normalize can
+// size its offset buffers for the worst case without zeroing them first (it writes every
+// element it keeps). Otherwise std::allocator.
+template <typename T>
+struct UninitializedAllocator : std::allocator<T> {
+  template <typename U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  UninitializedAllocator() = default;
+  template <typename U>
+  UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}
+  template <typename U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+using OffsetVector = std::vector<std::uint32_t, UninitializedAllocator<std::uint32_t>>;
+
 struct NormalizedText {
-  std::string codes;                 // one byte per kept character
-  std::vector<std::uint32_t> begin;  // original byte offset where code i's character starts
-  std::vector<std::uint32_t> end;    // original byte offset after it (marks dropped after it
-                                     // are included, so a highlighted word keeps its tashkeel)
+  std::string codes;   // one byte per kept character
+  OffsetVector begin;  // original byte offset where code i's character starts
+  OffsetVector end;    // original byte offset after it (marks dropped after it are
+                       // included, so a highlighted word keeps its tashkeel)
 };
 
 // Normalises `input` into `out`, reusing its buffers. Never fails: invalid UTF-8 bytes become
