@@ -195,6 +195,10 @@ const std::array<std::uint8_t, 256>& CodeClasses() {
 void Tokenize(std::string_view codes, std::vector<Token>& tokens) {
   const auto& classes = CodeClasses();
   tokens.clear();
+  // Words are separated by spaces or punctuation, so half the codes is room for every token
+  // of ordinary text (only letters and digits alternating code by code need more, and then
+  // the vector grows): one allocation instead of the growth steps of a fresh vector.
+  tokens.reserve(codes.size() / 2 + 1);
   std::uint32_t sentence = 0;
   bool sentence_has_tokens = false;
   const std::size_t n = codes.size();
