@@ -267,6 +267,71 @@ std::string SniffWideEncoding(std::string_view bytes) {
   return {};
 }
 
+// Single-byte charsets (windows-125x, ISO-8859-x, KOI8-R ...: ICU's UCNV_SBCS) have no state:
+// each byte converts to the same character wherever it stands. ICU's answer for each of the 256
+// bytes, in UTF-8, is kept per charset name and documents in them are converted by table
+// look-up, which is most of their decoding time (and the windows-1256 / ISO-8859-6 feeds this
+// daemon is for are all single-byte).
+struct ByteTable {
+  std::array<std::array<char, 4>, 256> utf8;  // the character, then padding
+  std::array<std::uint8_t, 256> length;       // of the character in utf8
+  std::array<bool, 256> replaced;             // the byte is unassigned: U+FFFD
+};
+
+// The table for `charset`, or null when it is not a single-byte charset (or ICU does not know
+// it, or a byte does not come out as one character): ICU converts those itself.
+const ByteTable* SingleByteTable(std::string_view charset) {
+  struct Entry {
+    std::string charset;
+    std::unique_ptr<ByteTable> table;  // null: not single-byte
+  };
+  // A handful of charsets per thread in practice; the bound keeps hostile declarations from
+  // growing it (about 2 KB a table).
+  constexpr std::size_t kMaxEntries = 32;
+  thread_local std::vector<Entry> cache;
+  for (const Entry& entry : cache) {
+    if (entry.charset == charset) return entry.table.get();
+  }
+  if (cache.size() >= kMaxEntries) cache.clear();
+  Entry& entry = cache.emplace_back(Entry{std::string(charset), nullptr});
+
+  UErrorCode status = U_ZERO_ERROR;
+  std::unique_ptr<UConverter, ConverterCloser> conv(ucnv_open(entry.charset.c_str(), &status));
+  if (U_FAILURE(status) || !conv || ucnv_getType(conv.get()) != UCNV_SBCS) return nullptr;
+  SubstituteContext context;
+  ucnv_setToUCallBack(conv.get(), CountingSubstitute, &context, nullptr, nullptr, &status);
+  if (U_FAILURE(status)) return nullptr;
+  auto table = std::make_unique<ByteTable>();
+  for (int b = 0; b < 256; ++b) {
+    const char byte = static_cast<char>(b);
+    context.replaced = false;
+    status = U_ZERO_ERROR;
+    std::array<UChar, 4> wide;
+    const int32_t units = ucnv_toUChars(conv.get(), wide.data(), static_cast<int32_t>(wide.size()),
+                                        &byte, 1, &status);
+    if (U_FAILURE(status) || units != 1 || U16_IS_SURROGATE(wide[0])) return nullptr;
+    const char32_t c = wide[0];
+    auto& out = table->utf8[b];
+    out = {};
+    if (c < 0x80) {
+      out[0] = static_cast<char>(c);
+      table->length[b] = 1;
+    } else if (c < 0x800) {
+      out[0] = static_cast<char>(0xC0 | (c >> 6));
+      out[1] = static_cast<char>(0x80 | (c & 0x3F));
+      table->length[b] = 2;
+    } else {
+      out[0] = static_cast<char>(0xE0 | (c >> 12));
+      out[1] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+      out[2] = static_cast<char>(0x80 | (c & 0x3F));
+      table->length[b] = 3;
+    }
+    table->replaced[b] = context.replaced;
+  }
+  entry.table = std::move(table);
+  return entry.table.get();
+}
+
 }  // namespace
 
 std::string CharsetFromContentType(std::string_view content_type) {
@@ -324,6 +389,25 @@ bool ConvertToUtf8(std::string_view bytes, std::string_view charset, std::string
                    bool& replaced) {
   // Usable() without its name look-up: ucnv_open below fails for the names ICU does not know.
   if (RejectedName(charset)) return false;
+  if (const ByteTable* table = SingleByteTable(charset)) {
+    bool any_replaced = false;
+    std::string utf8;
+    // Each character is copied as four bytes and the end moved by its length: one spare byte.
+    utf8.resize_and_overwrite(bytes.size() * 3 + 1, [&](char* o, std::size_t) {
+      std::size_t n = 0;
+      for (const char c : bytes) {
+        const auto b = static_cast<unsigned char>(c);
+        std::memcpy(o + n, table->utf8[b].data(), 4);
+        n += table->length[b];
+        any_replaced |= table->replaced[b];
+      }
+      return n;
+    });
+    if (utf8.starts_with("\xEF\xBB\xBF")) utf8.erase(0, 3);  // as below
+    out = std::move(utf8);
+    replaced = replaced || any_replaced;
+    return true;
+  }
   UErrorCode status = U_ZERO_ERROR;
   const std::string name(charset);
   std::unique_ptr<UConverter, ConverterCloser> conv(ucnv_open(name.c_str(), &status));

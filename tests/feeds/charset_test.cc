@@ -1,6 +1,11 @@
 // Charset decoding: declarations, byte order marks, detection, replacement of bad bytes.
+#include <unicode/ucnv.h>
+#include <unicode/ucnv_cb.h>
+#include <unicode/ustring.h>
+
 #include <catch2/catch.hpp>
 
+#include <memory>
 #include <string>
 
 #include "feeds/charset.h"
@@ -104,4 +109,56 @@ TEST_CASE("feeds::DecodeToUtf8 tells windows-1256 from ISO-8859-6 in short undec
   const DecodedText as_8859 = DecodeToUtf8(in_8859);
   CHECK(as_8859.encoding == "ISO-8859-6");
   CHECK(as_8859.utf8 == "<t>قال الرئيس إن الهجوم استهدف الحي</t>");
+}
+
+namespace {
+
+// What ConvertToUtf8 does with a byte ICU cannot map: U+FFFD (ICU's own default may be U+001A).
+void SubstituteReplacementCharacter(const void*, UConverterToUnicodeArgs* args, const char*,
+                                    int32_t, UConverterCallbackReason reason, UErrorCode* status) {
+  if (reason != UCNV_UNASSIGNED && reason != UCNV_ILLEGAL && reason != UCNV_IRREGULAR) return;
+  static const UChar kReplacement = 0xFFFD;
+  *status = U_ZERO_ERROR;
+  ucnv_cbToUWriteUChars(args, &kReplacement, 1, 0, status);
+}
+
+// `bytes` in `charset` to UTF-8 by ICU itself, in one call over the whole buffer.
+std::string IcuToUtf8(const std::string& bytes, const char* charset) {
+  UErrorCode status = U_ZERO_ERROR;
+  std::unique_ptr<UConverter, void (*)(UConverter*)> conv(ucnv_open(charset, &status), ucnv_close);
+  REQUIRE(U_SUCCESS(status));
+  ucnv_setToUCallBack(conv.get(), SubstituteReplacementCharacter, nullptr, nullptr, nullptr,
+                      &status);
+  std::u16string wide(bytes.size() * 2 + 4, u'\0');
+  const int32_t units = ucnv_toUChars(conv.get(), wide.data(), static_cast<int32_t>(wide.size()),
+                                      bytes.data(), static_cast<int32_t>(bytes.size()), &status);
+  REQUIRE(U_SUCCESS(status));
+  std::string utf8(static_cast<std::size_t>(units) * 3 + 1, '\0');
+  int32_t length = 0;
+  u_strToUTF8WithSub(utf8.data(), static_cast<int32_t>(utf8.size()), &length, wide.data(), units,
+                     0xFFFD, nullptr, &status);
+  REQUIRE(U_SUCCESS(status));
+  utf8.resize(static_cast<std::size_t>(length));
+  return utf8;
+}
+
+}  // namespace
+
+TEST_CASE("feeds::ConvertToUtf8 converts single-byte charsets by table exactly as ICU does") {
+  std::string bytes;
+  for (int b = 0; b < 256; ++b) bytes.push_back(static_cast<char>(b));
+  bytes += "<t>\xC7\xE1\xD1\xC6\xED\xD3 \x80\x9F\xFF</t>";  // and again, in context
+  for (const char* charset :
+       {"windows-1256", "ISO-8859-6", "windows-1252", "windows-1255", "ISO-8859-8", "KOI8-R",
+        "windows-1251", "ISO-8859-7", "windows-874", "ISO-8859-2"}) {
+    INFO(charset);
+    const std::string expected = IcuToUtf8(bytes, charset);
+    for (int pass = 0; pass < 2; ++pass) {  // building the table, then using it
+      std::string out;
+      bool replaced = false;
+      REQUIRE(raqib::feeds::ConvertToUtf8(bytes, charset, out, replaced));
+      CHECK(out == expected);
+      CHECK(replaced == (expected.find("\xEF\xBF\xBD") != std::string::npos));
+    }
+  }
 }
