@@ -553,7 +553,8 @@ Finding RuleClassifier::Attack(const Sentence& s, bool sport_article) const {
         rule = supported ? "attack.event_supported" : "attack.event_unsupported";
         break;
       case Category::kExplosion:
-        if (accident && !attacker) break;
+        // "انفجار فقاعة العقارات", "تفجرت ينابيع الرواية": figurative outside security news.
+        if ((accident || ((sport || economy) && !hard_support)) && !attacker) break;
         w = supported ? weights_.explosion_supported : weights_.explosion_alone;
         rule = "attack.explosion";
         break;
@@ -564,13 +565,18 @@ Finding RuleClassifier::Attack(const Sentence& s, bool sport_article) const {
           rule = "attack.launch_weapon";
         }
         break;
-      case Category::kIntercept:
-        if (AnyIn(s, Bit(Category::kWeapon) | kAttackTriggers, static_cast<std::int64_t>(t) - 3,
-                  t + 4)) {
+      case Category::kIntercept: {
+        // "للتصدي للهجمات" in a software or market sentence is no foiled attack: a weak
+        // attack word counts only where it could itself.
+        const bool weak_ok = !((verbal || sport || economy) && !hard_support) && !accident;
+        const Mask near = Bit(Category::kWeapon) | Bit(Category::kAttackStrong) |
+                          (weak_ok ? Bit(Category::kAttackWeak) : 0);
+        if (AnyIn(s, near, static_cast<std::int64_t>(t) - 3, t + 4)) {
           w = weights_.intercept;
           rule = "attack.intercepted";
         }
         break;
+      }
       case Category::kKill:
         if ((accident && !attacker) || (sport && !hard_support)) break;
         // "أبناء الشهداء", "الملك الشهيد": the dead named with the article are background
@@ -1033,6 +1039,7 @@ Classification RuleClassifier::ClassifyImpl(const Article& article) const {
 
   std::vector<Sentence> sentences;
   int sport_hits = 0;
+  int economy_hits = 0;
   int security_hits = 0;
   for (const FieldData& f : fields) {
     for (std::size_t i = 0; i + 1 < f.sentence_first.size(); ++i) {
@@ -1040,12 +1047,18 @@ Classification RuleClassifier::ClassifyImpl(const Article& article) const {
     }
     for (const Mask m : f.mask) {
       sport_hits += (m & Bit(Category::kSport)) != 0;
+      economy_hits += (m & Bit(Category::kEconomy)) != 0;
       security_hits += (m & (kSecurityTopic & ~Bit(Category::kKill))) != 0;
     }
   }
   // An article about a match: attack words there are football unless hard evidence says not.
   const bool sport_article =
       sport_hits >= weights_.sport_article_hits && sport_hits > security_hits;
+  // Likewise an article about markets, health or culture: attack words there are plot,
+  // history or metaphor unless hard evidence says not. Statements are left alone: an official
+  // may speak on security inside a market report.
+  const bool other_article =
+      economy_hits >= weights_.sport_article_hits && economy_hits > security_hits;
 
   Classification out;
   std::array<double, 3> best{};
@@ -1060,7 +1073,7 @@ Classification RuleClassifier::ClassifyImpl(const Article& article) const {
   for (std::size_t i = 0; i < sentences.size(); ++i) {
     const Sentence& s = sentences[i];
     const bool title = s.f->field == Field::kTitle;
-    Finding per_type[3] = {Attack(s, sport_article), Claim(s, title), {}};
+    Finding per_type[3] = {Attack(s, sport_article || other_article), Claim(s, title), {}};
     const std::uint32_t claim_token =
         per_type[1].weight > 0 ? per_type[1].triggers.front().first : UINT32_MAX;
     // A claim of responsibility alone is a claim; the statement must come from elsewhere in

@@ -77,6 +77,12 @@ TEST_CASE("classifiers::Classify ignores sport, verbal, accidental and idiomatic
            "إخلاء ناجح لضحايا حادث حافلة العمرة.",       // a bus in a crash: a target, no attacker
            "من تعدى على نفس مسلمة فكأنما قتل الناس جميعا.",  // a weak word does not make deaths
            "قرد يهاجم مدينة ترفيهية ويصيب شخصين في عرعر.",   // an animal
+           "وتفجرت إثر ذلك ينابيع الرواية في سوق الكتاب.",   // figurative, economy
+           "وقال إنه سيطلق قواعد للتصدي للهجمات الإلكترونية على الشركات.",  // software
+           "لأنها مراتهم الأولى في قنص العصافير.",                          // hunting
+           "تدعو المملكة لتجريم الاعتداء والإساءة للمقدسات والأديان.",      // insult
+           "أدى الانفجار إلى مقتل 167 شخصا في واحدة من أسوأ كوارث المنصات النفطية.",
+           "أعدت مجسمات تمثل الغزوة من موقع المعركة في معرض السيرة النبوية.",          // history
            "استضاف النادي أبناء الشهداء وأبناء جنودنا البواسل المرابطين على الحدود.",  // honoured
            "تعاضدت الشهادات على دور الملك الشهيد في اكتشاف موقع السوق.",
            "لكن يونايتد خطفه منه في سوق الانتقالات بعد أن دفع 75 مليون يورو.",  // a market
@@ -95,6 +101,20 @@ TEST_CASE("classifiers::Classify ignores sport, verbal, accidental and idiomatic
     CHECK_FALSE(c.Has(EventType::kAttack));
     CHECK_FALSE(c.Has(EventType::kClaim));
   }
+}
+
+TEST_CASE("classifiers::Classify reads attack words in a film or market article as plot") {
+  // An article about a film: the killing is the plot.
+  const auto film = Titled(
+      "ايشواريا راي تقتل زوجها في فيلمها الجديد",
+      "تقدم الممثلة دورا جديدا في فيلم سينمائي من إخراج المخرج الهندي. وبحسب المخرج فإن الممثلة "
+      "تؤدي دور أم أطلقت النار على زوجها في مشهد مؤثر من الفيلم الذي يعرض في مهرجان السينما.");
+  CHECK_FALSE(film.Has(EventType::kAttack));
+  // Hard evidence still counts: gunmen and a weapon at a festival.
+  const auto festival =
+      Titled("هجوم مسلح على مهرجان السينما",
+             "أطلق مسلحون النار من بنادق آلية على جمهور مهرجان السينما وقتلوا ثلاثة أشخاص.");
+  CHECK(festival.Has(EventType::kAttack));
 }
 
 TEST_CASE("classifiers::Classify treats threats, future and conditions as no attack") {
