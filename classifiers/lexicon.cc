@@ -449,7 +449,8 @@ bool Lexicon::MayStartWord(std::string_view stem) const {
   return (trigram_[tri / 64] & (std::uint64_t{1} << (tri % 64))) != 0;
 }
 
-void Lexicon::MatchToken(std::string_view token, std::vector<WordMatch>& out) const {
+void Lexicon::MatchToken(std::string_view token, std::uint32_t index,
+                         std::vector<WordMatch>& out) const {
   const Affixes& affixes = GetAffixes();
   // Every chain, the empty one too, must leave at least two codes of stem.
   if (token.size() < 2) return;
@@ -528,7 +529,7 @@ void Lexicon::MatchToken(std::string_view token, std::vector<WordMatch>& out) co
             m.preposition = m.preposition && preposition;
             m.article = m.article && article;
           } else {
-            out.push_back({w, future, preposition, article});
+            out.push_back({w, index, future, preposition, article});
           }
         }
       }
@@ -544,10 +545,12 @@ void Lexicon::Match(std::string_view codes, const std::vector<Token>& tokens,
   std::vector<std::uint32_t> offsets;
   offsets.reserve(tokens.size() + 1);
   matched.reserve(tokens.size());
-  for (const Token& t : tokens) {
+  for (std::size_t t = 0; t < tokens.size(); ++t) {
     offsets.push_back(static_cast<std::uint32_t>(matched.size()));
-    if (t.end > codes.size() || t.begin >= t.end) continue;
-    MatchToken(codes.substr(t.begin, t.end - t.begin), matched);
+    const Token& token = tokens[t];
+    if (token.end > codes.size() || token.begin >= token.end) continue;
+    MatchToken(codes.substr(token.begin, token.end - token.begin), static_cast<std::uint32_t>(t),
+               matched);
   }
   offsets.push_back(static_cast<std::uint32_t>(matched.size()));
 
@@ -557,24 +560,23 @@ void Lexicon::Match(std::string_view codes, const std::vector<Token>& tokens,
     }
     return false;
   };
-  for (std::size_t t = 0; t < tokens.size(); ++t) {
-    for (std::uint32_t k = offsets[t]; k < offsets[t + 1]; ++k) {
-      const WordMatch m = matched[k];
-      const std::uint32_t end = word_phrases_[m.word + 1];
-      for (std::uint32_t p = word_phrases_[m.word]; p < end; ++p) {
-        const CompiledPhrase& phrase = compiled_phrases_[p];
-        const std::size_t len = phrase.length;
-        if (t + len > tokens.size()) continue;
-        bool ok = true;
-        for (std::size_t j = 1; j < len && ok; ++j) {
-          ok = tokens[t + j].sentence == tokens[t].sentence &&
-               token_has(t + j, phrase_rest_[phrase.rest + j - 1]);
-        }
-        if (!ok) continue;
-        hits.push_back({phrase.category, phrase.entry, static_cast<std::uint32_t>(t),
-                        static_cast<std::uint32_t>(t + len - 1), m.future, m.preposition,
-                        m.article});
+  // The matches are in token order, so going through them (not through every token, most
+  // of which match nothing) yields the hits in token order.
+  for (const WordMatch& m : matched) {
+    const std::size_t t = m.token;
+    const std::uint32_t end = word_phrases_[m.word + 1];
+    for (std::uint32_t p = word_phrases_[m.word]; p < end; ++p) {
+      const CompiledPhrase& phrase = compiled_phrases_[p];
+      const std::size_t len = phrase.length;
+      if (t + len > tokens.size()) continue;
+      bool ok = true;
+      for (std::size_t j = 1; j < len && ok; ++j) {
+        ok = tokens[t + j].sentence == tokens[t].sentence &&
+             token_has(t + j, phrase_rest_[phrase.rest + j - 1]);
       }
+      if (!ok) continue;
+      hits.push_back({phrase.category, phrase.entry, static_cast<std::uint32_t>(t),
+                      static_cast<std::uint32_t>(t + len - 1), m.future, m.preposition, m.article});
     }
   }
 }

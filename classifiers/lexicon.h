@@ -134,13 +134,14 @@ class Lexicon {
   std::uint32_t AddWord(std::string_view codes, Mode mode);
   struct WordMatch {
     std::uint32_t word = 0;
+    std::uint32_t token = 0;  // index of the token in Match's token list
     bool future = false;
     bool preposition = false;
     bool article = false;
   };
-  // Words matching the token, appended to `out` (a word once per token, its plainest
-  // reading).
-  void MatchToken(std::string_view token, std::vector<WordMatch>& out) const;
+  // Words matching the token (number `index` in the list), appended to `out` (a word once
+  // per token, its plainest reading).
+  void MatchToken(std::string_view token, std::uint32_t index, std::vector<WordMatch>& out) const;
 
   std::expected<void, std::string> AddUncompiled(Category category, std::string_view canonical,
                                                  std::string_view forms, std::string_view source);
