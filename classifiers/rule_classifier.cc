@@ -948,7 +948,9 @@ void RuleClassifier::Entities(const std::vector<FieldData>& fields,
   };
   // Token a+1 continues a name started at a: same sentence, only spaces between, a word that is
   // neither a function word nor a time word ("مدينة الرمال الأسبوع الماضي" names مدينة الرمال).
-  static const std::array<std::string, 30> kStop = {
+  // Function words, time words, and the adjectives and verbs that follow a head noun when it
+  // names no place ("منطقة واسعة"، "فصيل جديد يدعى"، "قاعدة تتواجد فيها").
+  static const std::array<std::string, 55> kStop = {
       NormalizeToCodes("إلى"),     NormalizeToCodes("في"),       NormalizeToCodes("من"),
       NormalizeToCodes("على"),     NormalizeToCodes("عن"),       NormalizeToCodes("مع"),
       NormalizeToCodes("أن"),      NormalizeToCodes("إن"),       NormalizeToCodes("التي"),
@@ -958,7 +960,16 @@ void RuleClassifier::Entities(const std::vector<FieldData>& fields,
       NormalizeToCodes("الماضية"), NormalizeToCodes("الجاري"),   NormalizeToCodes("صباح"),
       NormalizeToCodes("مساء"),    NormalizeToCodes("ليلة"),     NormalizeToCodes("الأحد"),
       NormalizeToCodes("الاثنين"), NormalizeToCodes("الثلاثاء"), NormalizeToCodes("الأربعاء"),
-      NormalizeToCodes("الخميس"),  NormalizeToCodes("الجمعة"),   NormalizeToCodes("السبت")};
+      NormalizeToCodes("الخميس"),  NormalizeToCodes("الجمعة"),   NormalizeToCodes("السبت"),
+      NormalizeToCodes("فيما"),    NormalizeToCodes("بينما"),    NormalizeToCodes("حيث"),
+      NormalizeToCodes("كما"),     NormalizeToCodes("الذين"),    NormalizeToCodes("جديد"),
+      NormalizeToCodes("جديدة"),   NormalizeToCodes("موال"),     NormalizeToCodes("موالية"),
+      NormalizeToCodes("يدعى"),    NormalizeToCodes("تدعى"),     NormalizeToCodes("يسمى"),
+      NormalizeToCodes("تسمى"),    NormalizeToCodes("تتواجد"),   NormalizeToCodes("يتواجد"),
+      NormalizeToCodes("توجد"),    NormalizeToCodes("يوجد"),     NormalizeToCodes("واسعة"),
+      NormalizeToCodes("واسع"),    NormalizeToCodes("كبيرة"),    NormalizeToCodes("كبير"),
+      NormalizeToCodes("صغيرة"),   NormalizeToCodes("صغير"),     NormalizeToCodes("أخرى"),
+      NormalizeToCodes("آخر")};
   auto continues = [](const FieldData& f, std::uint32_t a) {
     if (a + 1 >= f.tokens.size() || f.tokens[a + 1].sentence != f.tokens[a].sentence ||
         f.tokens[a + 1].digits) {
@@ -997,7 +1008,10 @@ void RuleClassifier::Entities(const std::vector<FieldData>& fields,
         case Category::kPlaceHead:
         case Category::kGroupHead: {
           // "قاعدة عين الأسد", "كتائب حزب الله": the head and up to two name words after it.
+          // A head naming something is the first term of a construct and has no article:
+          // "القاعدة الجوية"، "الفصائل المسلحة" are a noun and its adjective.
           if (f.mask[h.last_token] & (Bit(Category::kPlace) | Bit(Category::kGroup))) break;
+          if (h.article) break;
           std::uint32_t b = h.last_token;
           if (!continues(f, b)) break;
           ++b;

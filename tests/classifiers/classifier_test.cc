@@ -1,5 +1,6 @@
 // The rule classifier on sentences we wrote, one TEST_CASE per rule family, each with
 // examples that must fire and examples that must not. Uses the real data files.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
 #include <thread>
@@ -426,6 +427,16 @@ TEST_CASE("classifiers::Classify ends a pattern name before a verb or a time wor
   SECTION("a two-word name still reads whole") {
     const auto c = Text("سقطت قذائف هاون على بلدة وادي النخيل.");
     CHECK_THAT(texts_of(c, EntityKind::kPlace), VectorContains(std::string("بلدة وادي النخيل")));
+  }
+  SECTION("a head with the article, or an adjective after it, names nothing") {
+    const auto c = Text("وسقطت الصواريخ داخل القاعدة الجوية لتقديمهم الدعم في منطقة واسعة.");
+    CHECK(texts_of(c, EntityKind::kPlace).empty());
+    const auto d = Text("تبنى فصيل جديد يدعى الثوريون الهجوم على القاعدة.");
+    const std::vector<std::string> actors = texts_of(d, EntityKind::kActor);
+    CHECK_THAT(actors, VectorContains(std::string("الثوريون")));
+    CHECK_FALSE(std::any_of(actors.begin(), actors.end(), [](const std::string& a) {
+      return a.find("جديد") != std::string::npos;
+    }));
   }
 }
 
