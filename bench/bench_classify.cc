@@ -6,12 +6,14 @@
 // ../shared/data/news/saudinewsnet/*.zip into a temporary directory and runs this). All
 // articles are parsed into memory first; only Classifier::Classify is timed, in passes over
 // the whole set until S seconds have gone by. With N > 1 threads each thread classifies the
-// whole set, and the figure is also given per core.
+// whole set, and the figure is also given per core. Besides the average over all passes it
+// prints the fastest pass, the steadier figure on a machine other jobs share.
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <time.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -105,21 +107,28 @@ int main(int argc, char** argv) {
   // Per-core figures use the thread's CPU time: on a shared, loaded machine wall time would
   // measure the other processes too.
   std::vector<double> cpu(threads);
+  // The CPU time of each thread's fastest pass: on a machine shared with other jobs, the
+  // pass least disturbed by them (cache and core sharing) is the steadiest figure.
+  std::vector<double> best_pass(threads);
   auto cpu_now = [] {
     timespec ts{};
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
   };
-  auto run = [&](long& passes, double& elapsed, double& cpu_seconds) {
+  auto run = [&](long& passes, double& elapsed, double& cpu_seconds, double& best) {
     const double cpu_start = cpu_now();
     const auto start = std::chrono::steady_clock::now();
     passes = 0;
     long local_flagged = 0;
+    best = 0;
     do {
+      const double pass_start = cpu_now();
       for (const Doc& d : docs) {
         const auto c = classifier->Classify({d.title, d.text});
         local_flagged += !c.labels.empty();
       }
+      const double pass_cpu = cpu_now() - pass_start;
+      if (passes == 0 || pass_cpu < best) best = pass_cpu;
       ++passes;
       elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     } while (elapsed < seconds);
@@ -130,7 +139,7 @@ int main(int argc, char** argv) {
   std::vector<double> elapsed(threads);
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t)
-    pool.emplace_back([&, t] { run(passes[t], elapsed[t], cpu[t]); });
+    pool.emplace_back([&, t] { run(passes[t], elapsed[t], cpu[t], best_pass[t]); });
   for (auto& th : pool) th.join();
 
   double total_mb = 0;
@@ -151,6 +160,10 @@ int main(int argc, char** argv) {
       static_cast<double>(docs.size()) * static_cast<double>(passes[0]) * threads / max_elapsed,
       100.0 * static_cast<double>(flagged.load()) / threads / static_cast<double>(docs.size()));
   std::printf("per_core_cpu_mb_s=%.1f (MB of text per CPU-second of classification)\n", per_core);
+  double best_cpu = best_pass[0];
+  for (const double b : best_pass) best_cpu = std::min(best_cpu, b);
+  std::printf("best_pass_cpu_mb_s=%.1f (the fastest single pass over the set, per CPU-second)\n",
+              static_cast<double>(bytes) / 1e6 / best_cpu);
   std::printf("peak_rss_mib=%.1f (of which the parsed articles: %.1f) classifier_rss_mib=%.1f\n",
               PeakRssMiB(), rss_loaded, classifier_mib);
   return 0;
