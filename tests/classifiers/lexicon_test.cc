@@ -1,8 +1,10 @@
 #include <unistd.h>
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "classifiers/lexicon.h"
 
@@ -140,4 +142,51 @@ TEST_CASE("classifiers::Lexicon finds a word entered with ال behind لل") {
   CHECK(MatchText(lexicon, "الحوثيين").Has(Category::kGroup));
   CHECK_FALSE(MatchText(lexicon, "لحوثيين").Has(Category::kGroup));  // ل alone: no article
   CHECK_FALSE(MatchText(lexicon, "للحوث").Has(Category::kGroup));
+}
+
+TEST_CASE("classifiers::Lexicon finds every word of a densely branching lexicon") {
+  // Several hundred three- and four-letter words over the same letters share their first
+  // nodes, so the compiled trie has nodes with many children packed next to each other; each
+  // word must still be found as itself (behind a clitic and before a suffix too), and tokens
+  // starting with a letter no word starts with must find nothing.
+  const std::vector<std::string> letters = {"ب", "ت", "ج", "ح", "د", "ر", "ز", "ش",
+                                            "ص", "ع", "ق", "م", "ن", "ه", "ي", "ث"};
+  std::vector<std::string> words;
+  Lexicon lexicon;
+  for (std::size_t i = 0; i < 300; ++i) {
+    std::string word = letters[i % 16] + letters[(i / 16) % 16] + letters[(i * 7 + 3) % 16];
+    if (i % 2 == 1) word += letters[(i * 5 + 1) % 16];
+    if (std::find(words.begin(), words.end(), word) != words.end()) continue;
+    words.push_back(word);
+    REQUIRE(lexicon.Add(Category::kSecurity, word, word, "test:" + std::to_string(i)));
+  }
+  auto found = [&](const std::string& text, const std::string& word) {
+    for (const Hit& h : MatchText(lexicon, text).hits) {
+      if (lexicon.entries()[h.entry].canonical == word) return true;
+    }
+    return false;
+  };
+  for (const std::string& word : words) {
+    INFO(word);
+    CHECK(found(word, word));
+    CHECK(found("و" + word + "ها", word));
+    CHECK(found("بال" + word, word));
+  }
+  for (const char* other : {"ظبت", "ظجدرم", "غبب", "ضحوك"}) {
+    INFO(other);
+    CHECK(MatchText(lexicon, other).hits.empty());
+  }
+}
+
+TEST_CASE("classifiers::Lexicon takes suffixes of up to four letters") {
+  Lexicon lexicon;
+  REQUIRE(lexicon.Add(Category::kAttackWeak, "-", "استهداف", "test:1"));
+  for (const char* form : {"استهدافه", "استهدافها", "استهدافاتها", "استهدافاتهم"}) {
+    INFO(form);
+    CHECK(MatchText(lexicon, form).Has(Category::kAttackWeak));
+  }
+  for (const char* form : {"استهدافكذا", "استهدافاتهمكم"}) {
+    INFO(form);
+    CHECK_FALSE(MatchText(lexicon, form).Has(Category::kAttackWeak));
+  }
 }
