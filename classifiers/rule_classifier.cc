@@ -401,11 +401,23 @@ bool IsThat(const FieldData& f, std::uint32_t t) {
   return std::string_view(f.norm.codes).substr(tok.begin, tok.end - tok.begin) == kAn;
 }
 
-// Token t is the word `utf8` (compared after normalisation).
-bool IsWord(const FieldData& f, std::uint32_t t, const char* utf8) {
-  const std::string word = NormalizeToCodes(utf8);
+// Token t is the word `codes` (normalised codes: callers keep them in static constants, so
+// the hot path does not normalise).
+bool IsWord(const FieldData& f, std::uint32_t t, std::string_view codes) {
   const Token& tok = f.tokens[t];
-  return std::string_view(f.norm.codes).substr(tok.begin, tok.end - tok.begin) == word;
+  return std::string_view(f.norm.codes).substr(tok.begin, tok.end - tok.begin) == codes;
+}
+
+// The words the rules compare tokens with, normalised once.
+struct RuleWords {
+  std::string ahad = NormalizeToCodes("أحد");
+  std::string bism = NormalizeToCodes("باسم");
+  std::array<std::string, 4> according_to = {NormalizeToCodes("بحسب"), NormalizeToCodes("وبحسب"),
+                                             NormalizeToCodes("وفقا"), NormalizeToCodes("ووفقا")};
+};
+const RuleWords& Words() {
+  static const RuleWords words;
+  return words;
 }
 
 // Between the speech verb and the attack word u, a bare إن/أن introduces a new subject that
@@ -416,7 +428,7 @@ bool OtherSubjectAfterThat(const FieldData& f, std::uint32_t from, std::uint32_t
   for (std::uint32_t x = from; x + 1 < u; ++x) {
     if (!IsThat(f, x)) continue;
     // "أن أحد عناصره نفذ الهجوم": one of its own men.
-    const std::uint32_t y = x + 2 < u && IsWord(f, x + 1, "أحد") ? x + 2 : x + 1;
+    const std::uint32_t y = x + 2 < u && IsWord(f, x + 1, Words().ahad) ? x + 2 : x + 1;
     const Token& next = f.tokens[y];
     const auto last = static_cast<unsigned char>(f.norm.codes[next.end - 1]);
     const bool pronoun =
@@ -452,8 +464,9 @@ bool Participle(const FieldData& f, std::uint32_t t) {
 
 // Token t attributes what precedes to a source: بحسب، وفقا (with their و).
 bool AccordingTo(const FieldData& f, std::uint32_t t) {
-  return IsWord(f, t, "بحسب") || IsWord(f, t, "وبحسب") || IsWord(f, t, "وفقا") ||
-         IsWord(f, t, "ووفقا");
+  const auto& words = Words().according_to;
+  return std::any_of(words.begin(), words.end(),
+                     [&](const std::string& w) { return IsWord(f, t, w); });
 }
 
 // Token t is a first-person plural speech act ("نرفض"، "وندين"، "نحذر"): the speaker's
@@ -669,7 +682,7 @@ Finding RuleClassifier::Claim(const Sentence& s, bool title) const {
       if (actor < 0 && !announce) {
         const std::int64_t g =
             Nearest(s, Bit(Category::kGroup) | Bit(Category::kStateForce), t, 0, 6);
-        if (g > 0 && IsWord(f, static_cast<std::uint32_t>(g) - 1, "باسم")) {
+        if (g > 0 && IsWord(f, static_cast<std::uint32_t>(g) - 1, Words().bism)) {
           actor = g;
           reach = g + 6;
         }
@@ -820,9 +833,9 @@ Finding RuleClassifier::Statement(const Sentence& s, bool security_context,
     // whoever follows باسم or the preposition ل, one title word at most in between.
     if (speaker >= 0) {
       for (std::int64_t u = speaker + 1; u < s.last && u <= speaker + 3; ++u) {
-        if (IsWord(f, static_cast<std::uint32_t>(u), "باسم")) continue;
+        if (IsWord(f, static_cast<std::uint32_t>(u), Words().bism)) continue;
         if ((f.cover[u] & Bit(Category::kNonOfficial)) &&
-            (f.prep[u] || IsWord(f, static_cast<std::uint32_t>(u) - 1, "باسم"))) {
+            (f.prep[u] || IsWord(f, static_cast<std::uint32_t>(u) - 1, Words().bism))) {
           private_speaker = speaker;
           break;
         }
