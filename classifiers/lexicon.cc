@@ -81,6 +81,9 @@ struct Affixes {
   std::array<unsigned char, 4> imperfect{};  // ي ت ن ا: what may follow the future prefix
   unsigned char alef = 0;
   unsigned char lam = 0;
+  unsigned char ya = 0;          // ي: a suffix starting with it on a name is the nisba
+  std::string plural_in;         // ين, the sound plural, which is not
+  std::size_t article_size = 0;  // codes in ال
 };
 
 const Affixes& GetAffixes() {
@@ -89,6 +92,9 @@ const Affixes& GetAffixes() {
     const std::string conjunctions = NormalizeToCodes("وف");
     const std::string prepositions = NormalizeToCodes("بلك");
     const std::string article = NormalizeToCodes("ال");
+    a.ya = ArabicCode("ي");
+    a.plural_in = NormalizeToCodes("ين");
+    a.article_size = article.size();
     const std::string lil = NormalizeToCodes("لل");
     const std::string verb = NormalizeToCodes("وفس");
     const unsigned char sin = ArabicCode("س");
@@ -267,7 +273,8 @@ std::uint32_t Lexicon::AddWord(std::string_view codes, Mode mode) {
   // A feminine ending ة (folded to ه) is written ت before a pronoun: مسؤولية -> مسؤوليتها.
   static const unsigned char kHa = ArabicCode("ه");
   static const unsigned char kTa = ArabicCode("ت");
-  if (mode == Mode::kStem && codes.size() >= 3 && static_cast<unsigned char>(codes.back()) == kHa) {
+  if ((mode == Mode::kStem || mode == Mode::kName) && codes.size() >= 3 &&
+      static_cast<unsigned char>(codes.back()) == kHa) {
     std::string alt(codes);
     alt.back() = static_cast<char>(kTa);
     Insert(alt, id);
@@ -349,7 +356,7 @@ void Lexicon::Compile() {
     d.first_word = static_cast<std::uint32_t>(flat_words_.size());
     d.word_count = static_cast<std::uint32_t>(nodes_[n].words.size());
     for (const std::uint32_t w : nodes_[n].words) {
-      flat_words_.push_back((w << 2) | static_cast<std::uint32_t>(words_[w].mode));
+      flat_words_.push_back((w << 3) | static_cast<std::uint32_t>(words_[w].mode));
     }
   }
   const std::uint32_t al = BuildChild(BuildChild(0, ArabicCode("ا")), ArabicCode("ل"));
@@ -363,7 +370,8 @@ void Lexicon::Compile() {
       const Phrase& phrase = phrases_[p];
       compiled_phrases_.push_back({phrase.entry, static_cast<std::uint32_t>(phrase_rest_.size()),
                                    static_cast<std::uint32_t>(phrase.words.size()),
-                                   entries_[phrase.entry].category});
+                                   entries_[phrase.entry].category,
+                                   words_[phrase.words.front()].mode == Mode::kVerb});
       phrase_rest_.insert(phrase_rest_.end(), phrase.words.begin() + 1, phrase.words.end());
     }
   }
@@ -411,6 +419,9 @@ std::expected<void, std::string> Lexicon::AddUncompiled(Category category,
       } else if (word.back() == '*') {
         mode = Mode::kPrefix;
         word.remove_suffix(1);
+      } else if (category == Category::kPlace || category == Category::kState ||
+                 category == Category::kOfficial) {
+        mode = Mode::kName;
       }
       const std::string codes = NormalizeToCodes(word);
       std::vector<Token> parts;
@@ -478,6 +489,9 @@ void Lexicon::MatchToken(std::string_view token, std::uint32_t index,
     const bool future = p.future;
     const bool article = p.article;
     const bool preposition = p.preposition;
+    // The article stays with the name it opens; after لل nothing can be cut (see Hit).
+    const std::uint8_t clitic =
+        p.lil ? 0 : static_cast<std::uint8_t>(article ? skip - affixes.article_size : skip);
     const auto first = static_cast<unsigned char>(token[skip]);
     if (future && std::find(affixes.imperfect.begin(), affixes.imperfect.end(), first) ==
                       affixes.imperfect.end()) {
@@ -509,10 +523,16 @@ void Lexicon::MatchToken(std::string_view token, std::uint32_t index,
                                                    flat.word_count);
         const std::string_view rest = token.substr(i + 1);
         for (const std::uint32_t packed : words) {
-          const std::uint32_t w = packed >> 2;
+          const std::uint32_t w = packed >> 3;
           bool ok = false;
-          switch (static_cast<Mode>(packed & 3)) {
+          switch (static_cast<Mode>(packed & 7)) {
             case Mode::kStem: ok = rest.empty() || IsSuffix(affixes, rest); break;
+            case Mode::kName:
+              // ي-initial endings are the nisba (ي، ية، يين، يون، يات), except the plural ين.
+              ok = rest.empty() || ((static_cast<unsigned char>(rest[0]) != affixes.ya ||
+                                     rest == affixes.plural_in) &&
+                                    IsSuffix(affixes, rest));
+              break;
             case Mode::kPrefix: ok = true; break;
             case Mode::kExact: ok = rest.empty() && skip == 0; break;
             case Mode::kVerb: ok = verb_ok && (rest.empty() || IsSuffix(affixes, rest)); break;
@@ -528,8 +548,9 @@ void Lexicon::MatchToken(std::string_view token, std::uint32_t index,
             m.future = m.future && future;
             m.preposition = m.preposition && preposition;
             m.article = m.article && article;
+            m.clitic = std::min(m.clitic, clitic);
           } else {
-            out.push_back({w, index, future, preposition, article});
+            out.push_back({w, index, future, preposition, article, clitic});
           }
         }
       }
@@ -576,7 +597,8 @@ void Lexicon::Match(std::string_view codes, const std::vector<Token>& tokens,
       }
       if (!ok) continue;
       hits.push_back({phrase.category, phrase.entry, static_cast<std::uint32_t>(t),
-                      static_cast<std::uint32_t>(t + len - 1), m.future, m.preposition, m.article});
+                      static_cast<std::uint32_t>(t + len - 1), m.future, m.preposition, m.article,
+                      phrase.verb, m.clitic});
     }
   }
 }

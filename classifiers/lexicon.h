@@ -81,7 +81,9 @@ struct Token {
 // a line break or '|' (not at a '.' between digits).
 // Lexicon word syntax: "word" takes clitics and suffixes; "=word" matches the bare token;
 // "word*" any continuation; "~word" is a verb: only و ف سـ before it, so "بالإضافة" is not
-// "أضاف" and "الذكرى" is not "ذكر".
+// "أضاف" and "الذكرى" is not "ذكر". Words of names and offices (place, state, official) take
+// no suffix starting with ي: that is the nisba adjective ("العراقي" is not "العراق",
+// "الرئيسية" is not "الرئيس", "المسؤولية" is not "المسؤول").
 void Tokenize(std::string_view codes, std::vector<Token>& tokens);
 
 // One lexicon phrase found in the text.
@@ -93,6 +95,11 @@ struct Hit {
   bool future = false;       // first word carried the future prefix سـ
   bool preposition = false;  // first word carried ب ل ك (so it is not a subject)
   bool article = false;      // first word carried the article ال
+  bool verb = false;         // first word is a verb ("~word"): no noun in ة reads as it
+  // Codes of the first token before the name proper: the conjunction and preposition it
+  // carries, not the article ("والعراق" -> 1, "بالعراق" -> 1, "للعراق" -> 0, where ل + ال
+  // cannot be cut to a substring that reads "العراق").
+  std::uint8_t clitic = 0;
 };
 
 struct LexiconEntry {
@@ -117,7 +124,8 @@ class Lexicon {
   std::size_t size() const { return entries_.size(); }
 
  private:
-  enum class Mode : std::uint8_t { kStem, kPrefix, kExact, kVerb };
+  // kName is kStem for names and offices: no nisba suffix (see the syntax note above).
+  enum class Mode : std::uint8_t { kStem, kPrefix, kExact, kVerb, kName };
   struct Node {
     std::vector<std::pair<unsigned char, std::uint32_t>> children;  // (code byte, node), sorted
     std::vector<std::uint32_t> words;                               // words ending here
@@ -138,6 +146,7 @@ class Lexicon {
     bool future = false;
     bool preposition = false;
     bool article = false;
+    std::uint8_t clitic = 0;  // see Hit::clitic
   };
   // Words matching the token (number `index` in the list), appended to `out` (a word once
   // per token, its plainest reading).
@@ -175,7 +184,7 @@ class Lexicon {
   std::vector<std::uint64_t> two_letter_;   // bit per two-letter word
   // False when no lexicon word can start at `stem` (a cheap filter before the trie walk).
   bool MayStartWord(std::string_view stem) const;
-  // Words ending at each node as (word << 2) | mode, so the walk reads no Word to check them.
+  // Words ending at each node as (word << 3) | mode, so the walk reads no Word to check them.
   std::vector<std::uint32_t> flat_words_;
   std::map<std::pair<std::string, Mode>, std::uint32_t> word_ids_;  // (codes, mode) -> word
   std::vector<Word> words_;
@@ -188,6 +197,7 @@ class Lexicon {
     std::uint32_t rest = 0;    // the words after the first: phrase_rest_[rest, rest + length - 1)
     std::uint32_t length = 0;  // words in the phrase
     Category category = Category::kCount;
+    bool verb = false;  // the first word is a verb
   };
   std::vector<std::uint32_t> word_phrases_;
   std::vector<CompiledPhrase> compiled_phrases_;

@@ -216,6 +216,13 @@ void RuleClassifier::Prepare(std::string_view input, Field field, FieldData& f) 
   Normalize(input, f.norm);
   Tokenize(f.norm.codes, f.tokens);
   lexicon_.Match(f.norm.codes, f.tokens, f.hits);
+  // A verb never ends in ta marbuta, which normalisation folds into ه: "إضافة" and "إشارة"
+  // are nouns, not "أضافه" and "أشاره". The original text still tells them apart.
+  std::erase_if(f.hits, [&](const Hit& h) {
+    if (!h.verb) return false;
+    const std::size_t at = f.norm.begin[f.tokens[h.first_token].end - 1];
+    return input.substr(at, 2) == "\u0629";
+  });
   const std::size_t n = f.tokens.size();
   f.mask.assign(n, 0);
   f.cover.assign(n, 0);
@@ -888,11 +895,15 @@ Finding RuleClassifier::Statement(const Sentence& s, bool security_context,
   return best;
 }
 
-Span TokenSpan(const FieldData& f, std::uint32_t a, std::uint32_t b) {
+// The original text of tokens [a, b], leaving out the first `clitic` codes of token a (the
+// conjunction or preposition glued to a name: Hit::clitic).
+Span TokenSpan(const FieldData& f, std::uint32_t a, std::uint32_t b, std::uint32_t clitic = 0) {
   if (f.tokens.empty()) return {f.field, 0, 0};
   a = std::min<std::uint32_t>(a, f.tokens.size() - 1);
   b = std::min<std::uint32_t>(b, f.tokens.size() - 1);
-  return {f.field, f.norm.begin[f.tokens[a].begin], f.norm.end[f.tokens[b].end - 1]};
+  const Token& first = f.tokens[a];
+  const std::uint32_t from = first.begin + clitic < first.end ? first.begin + clitic : first.begin;
+  return {f.field, f.norm.begin[from], f.norm.end[f.tokens[b].end - 1]};
 }
 
 std::optional<int> RuleClassifier::NumberAt(const FieldData& f, std::uint32_t t) const {
@@ -943,8 +954,8 @@ void RuleClassifier::Entities(const std::vector<FieldData>& fields,
                               const std::vector<Sentence>& attack_sentences,
                               Classification& out) const {
   auto add = [&out](EntityKind kind, const FieldData& f, std::uint32_t a, std::uint32_t b,
-                    std::string canonical) {
-    const Span span = TokenSpan(f, a, b);
+                    std::string canonical, std::uint32_t clitic = 0) {
+    const Span span = TokenSpan(f, a, b, clitic);
     int count = 0;
     for (const Entity& e : out.entities) {
       if (e.kind != kind) continue;
@@ -1009,14 +1020,14 @@ void RuleClassifier::Entities(const std::vector<FieldData>& fields,
       const std::string& canonical = lexicon_.entries()[h.entry].canonical;
       switch (h.category) {
         case Category::kPlace:
-          add(EntityKind::kPlace, f, h.first_token, h.last_token, canonical);
+          add(EntityKind::kPlace, f, h.first_token, h.last_token, canonical, h.clitic);
           break;
         case Category::kGroup:
         case Category::kStateForce:
-          add(EntityKind::kActor, f, h.first_token, h.last_token, canonical);
+          add(EntityKind::kActor, f, h.first_token, h.last_token, canonical, h.clitic);
           break;
         case Category::kWeapon:
-          add(EntityKind::kWeapon, f, h.first_token, h.last_token, canonical);
+          add(EntityKind::kWeapon, f, h.first_token, h.last_token, canonical, h.clitic);
           break;
         case Category::kPlaceHead:
         case Category::kGroupHead: {
@@ -1032,7 +1043,7 @@ void RuleClassifier::Entities(const std::vector<FieldData>& fields,
             ++b;
           const EntityKind kind =
               h.category == Category::kPlaceHead ? EntityKind::kPlace : EntityKind::kActor;
-          add(kind, f, h.first_token, b, codes_text(f, h.first_token, b));
+          add(kind, f, h.first_token, b, codes_text(f, h.first_token, b), h.clitic);
           break;
         }
         default: break;

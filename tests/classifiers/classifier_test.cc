@@ -302,11 +302,13 @@ TEST_CASE("classifiers::Classify ignores private speakers and unrelated statemen
            "أكد وزير الصحة أن المستشفيات جاهزة لاستقبال المرضى.",
            "بغداد: قال مراسلنا إن هجوما استهدف السوق.",                // dateline, reporter
            "قال المتحدث باسم الهلال الأحمر إن الغارات دمرت المنازل.",  // an NGO's spokesman
-           "وأوضح بلينكن أن الاقتصاد الأمريكي ينمو بسرعة.",          // a named official, off topic
-           "ورأى الخبير أن التصعيد العسكري في المنطقة خطير.",        // a private speaker
-           "يعتبر المسجد من أقدم مساجد المدينة التي شهدت معارك.",    // "is considered"
-           "الهلال الأحمر: الغارات دمرت عشرات المنازل",              // an NGO before the colon
-           "أكد وزير التعليم أهمية الأمن الغذائي والمائي.",          // أمن not of a state
+           "وأوضح بلينكن أن الاقتصاد الأمريكي ينمو بسرعة.",        // a named official, off topic
+           "ورأى الخبير أن التصعيد العسكري في المنطقة خطير.",      // a private speaker
+           "يعتبر المسجد من أقدم مساجد المدينة التي شهدت معارك.",  // "is considered"
+           "الهلال الأحمر: الغارات دمرت عشرات المنازل",            // an NGO before the colon
+           "أكد وزير التعليم أهمية الأمن الغذائي والمائي.",        // أمن not of a state
+           // a noun in ta marbuta is no verb: إضافة is "in addition", not أضافه
+           "وزار وزير الدفاع القاعدة العسكرية، إضافة إلى لقاء القادة.",
            "وقال مدير المرور إن القوات المرورية تنتشر في الشوارع.",  // القوات, not troops
            "وجه الوزير بفتح مدارس جديدة في المنطقة.",                // an order, off topic
            "ورحب وزير الثقافة بافتتاح المعرض الدولي للكتاب.",        // a welcome, off topic
@@ -427,6 +429,14 @@ TEST_CASE("classifiers::Classify ends a pattern name before a verb or a time wor
   SECTION("a two-word name still reads whole") {
     const auto c = Text("سقطت قذائف هاون على بلدة وادي النخيل.");
     CHECK_THAT(texts_of(c, EntityKind::kPlace), VectorContains(std::string("بلدة وادي النخيل")));
+  }
+  SECTION("a name is shown without the conjunction or preposition glued to it") {
+    const auto c = Text("سقطت صواريخ على بغداد وأربيل وبالعراق عموما.");
+    const std::vector<std::string> places = texts_of(c, EntityKind::kPlace);
+    CHECK_THAT(places, VectorContains(std::string("أربيل")));
+    CHECK_THAT(places, VectorContains(std::string("العراق")));
+    CHECK_FALSE(std::any_of(places.begin(), places.end(),
+                            [](const std::string& p) { return p.starts_with("و"); }));
   }
   SECTION("a head with the article, or an adjective after it, names nothing") {
     const auto c = Text("وسقطت الصواريخ داخل القاعدة الجوية لتقديمهم الدعم في منطقة واسعة.");

@@ -190,3 +190,40 @@ TEST_CASE("classifiers::Lexicon takes suffixes of up to four letters") {
     CHECK_FALSE(MatchText(lexicon, form).Has(Category::kAttackWeak));
   }
 }
+
+TEST_CASE("classifiers::Lexicon reads no nisba adjective as a name or an office") {
+  Lexicon lexicon;
+  REQUIRE(lexicon.Add(Category::kPlace, "العراق", "العراق", "test:1"));
+  REQUIRE(lexicon.Add(Category::kOfficial, "-", "المسؤول|رئيس", "test:2"));
+  REQUIRE(lexicon.Add(Category::kSecurity, "-", "عسكر", "test:3"));
+  CHECK(MatchText(lexicon, "والعراق").Has(Category::kPlace));
+  CHECK_FALSE(MatchText(lexicon, "العراقي").Has(Category::kPlace));
+  CHECK_FALSE(MatchText(lexicon, "العراقية").Has(Category::kPlace));
+  CHECK_FALSE(MatchText(lexicon, "المسؤولية").Has(Category::kOfficial));
+  CHECK_FALSE(MatchText(lexicon, "الرئيسية").Has(Category::kOfficial));
+  CHECK(MatchText(lexicon, "المسؤولين").Has(Category::kOfficial));
+  CHECK(MatchText(lexicon, "رئيسها").Has(Category::kOfficial));
+  // Other categories keep the nisba ending.
+  CHECK(MatchText(lexicon, "العسكري").Has(Category::kSecurity));
+}
+
+TEST_CASE("classifiers::Lexicon tells verbs and the clitics before a name") {
+  Lexicon lexicon;
+  REQUIRE(lexicon.Add(Category::kSpeech, "-", "~أضاف|بيان", "test:1"));
+  REQUIRE(lexicon.Add(Category::kPlace, "العراق", "العراق", "test:2"));
+  const Matched verb = MatchText(lexicon, "وأضاف");
+  REQUIRE(verb.hits.size() == 1);
+  CHECK(verb.hits[0].verb);
+  const Matched noun = MatchText(lexicon, "بيان");
+  REQUIRE(noun.hits.size() == 1);
+  CHECK_FALSE(noun.hits[0].verb);
+  // The conjunction and preposition are cut from a name, the article is not, and after
+  // لل nothing can be cut.
+  for (const auto& [text, clitic] : std::vector<std::pair<std::string, int>>{
+           {"العراق", 0}, {"والعراق", 1}, {"بالعراق", 1}, {"وبالعراق", 2}, {"للعراق", 0}}) {
+    INFO(text);
+    const Matched m = MatchText(lexicon, text);
+    REQUIRE(m.hits.size() == 1);
+    CHECK(m.hits[0].clitic == clitic);
+  }
+}
