@@ -745,8 +745,9 @@ Finding RuleClassifier::Claim(const Sentence& s, bool title) const {
   // Likewise a verb of carrying out with the act as its object: "نفذت كتائب حزب الله هجوما".
   for (std::uint32_t t = s.first; t + 1 < s.last && !denied; ++t) {
     const std::uint32_t g = t + 1;
-    if (f.art[t] || f.prep[t] || !ClauseStart(s, t)) continue;
+    // The group first: it is rare, and ClauseStart compares words.
     if (!(f.mask[g] & (Bit(Category::kGroup) | Bit(Category::kGroupHead))) || f.prep[g]) continue;
+    if (f.art[t] || f.prep[t] || !ClauseStart(s, t)) continue;
     if ((f.mask[t] & kAttackTriggers) && !Hedged(s, t)) {
       consider(weights_.claim_subject_text, "claim.group_subject", g, g, t, t);
     } else if (CarriesOut(f, t) && !Hedged(s, t)) {
