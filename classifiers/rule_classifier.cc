@@ -1094,8 +1094,8 @@ Classification RuleClassifier::ClassifyImpl(const Article& article) const {
   const bool sport_article =
       sport_hits >= weights_.sport_article_hits && sport_hits > security_hits;
   // Likewise an article about markets, health or culture: attack words there are plot,
-  // history or metaphor unless hard evidence says not. Statements are left alone: an official
-  // may speak on security inside a market report.
+  // history or metaphor unless hard evidence says not, and officials quoted there speak on
+  // their subject, not on security.
   const bool other_article =
       economy_hits >= weights_.sport_article_hits && economy_hits > security_hits;
 
@@ -1119,7 +1119,7 @@ Classification RuleClassifier::ClassifyImpl(const Article& article) const {
     // the article, or from threats and justifications that follow the claim ("... ردا على",
     // "وستواصل عملياتها").
     if (claim_token == UINT32_MAX) {
-      per_type[2] = Statement(s, security_context, sport_article);
+      per_type[2] = Statement(s, security_context, sport_article || other_article);
     } else if (Any(s, kSpeechActs) &&
                AnyIn(s, Bit(Category::kThreat) | Bit(Category::kJustify) | Bit(Category::kFuture),
                      claim_token + 1, s.last)) {
@@ -1129,7 +1129,7 @@ Classification RuleClassifier::ClassifyImpl(const Article& article) const {
     }
     // "وأضاف: ..." right after an official's statement: the same speaker goes on.
     if (per_type[2].weight == 0 && last_statement >= 0 && i - last_statement <= 2 &&
-        sentences[last_statement].f == s.f && !sport_article) {
+        sentences[last_statement].f == s.f && !sport_article && !other_article) {
       const std::uint32_t v = s.first;
       if ((s.f->mask[v] &
            (Bit(Category::kSpeech) | Bit(Category::kWarn) | Bit(Category::kCondemn))) &&

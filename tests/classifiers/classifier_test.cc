@@ -118,6 +118,12 @@ TEST_CASE("classifiers::Classify reads attack words in a film or market article 
       Titled("هجوم مسلح على مهرجان السينما",
              "أطلق مسلحون النار من بنادق آلية على جمهور مهرجان السينما وقتلوا ثلاثة أشخاص.");
   CHECK(festival.Has(EventType::kAttack));
+  // Nor does an official quoted in a market report speak on security.
+  const auto market =
+      Titled("أسعار النفط ترتفع في السوق العالمية",
+             "ارتفعت أسعار النفط في السوق العالمية وسط تداولات نشطة للأسهم. وقال وزير الطاقة إن "
+             "الأسعار تأثرت بالتوترات العسكرية في المنطقة، مؤكدا استقرار الاستثمارات والصادرات.");
+  CHECK_FALSE(market.Has(EventType::kStatement));
 }
 
 TEST_CASE("classifiers::Classify treats threats, future and conditions as no attack") {
