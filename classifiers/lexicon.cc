@@ -535,7 +535,13 @@ void Lexicon::MatchToken(std::string_view token, std::uint32_t index,
               break;
             case Mode::kPrefix: ok = true; break;
             case Mode::kExact: ok = rest.empty() && skip == 0; break;
-            case Mode::kVerb: ok = verb_ok && (rest.empty() || IsSuffix(affixes, rest)); break;
+            // A verb takes no bare ي: "الذكرى" (ى folded to ي) is not ذكر + ي.
+            case Mode::kVerb:
+              ok = verb_ok &&
+                   (rest.empty() ||
+                    (IsSuffix(affixes, rest) &&
+                     !(rest.size() == 1 && static_cast<unsigned char>(rest[0]) == affixes.ya)));
+              break;
           }
           if (!ok) continue;
           // A token has a handful of readings at most, so a scan of its own finds a word

@@ -227,3 +227,11 @@ TEST_CASE("classifiers::Lexicon tells verbs and the clitics before a name") {
     CHECK(m.hits[0].clitic == clitic);
   }
 }
+
+TEST_CASE("classifiers::Lexicon reads no memory as a verb") {
+  Lexicon lexicon;
+  REQUIRE(lexicon.Add(Category::kSpeech, "-", "~ذكر", "test:1"));
+  CHECK(MatchText(lexicon, "وذكر").Has(Category::kSpeech));
+  CHECK(MatchText(lexicon, "ذكرت").Has(Category::kSpeech));
+  CHECK_FALSE(MatchText(lexicon, "ذكرى").Has(Category::kSpeech));
+}
