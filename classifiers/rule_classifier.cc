@@ -701,7 +701,10 @@ Finding RuleClassifier::Claim(const Sentence& s, bool title) const {
         // A definite noun is a reported event ("أعلنت ... أن الاعتداء حصل"), not the act.
         // After نفذ/شن the act may be definite ("أن مقاتليها نفذوا الهجوم").
         const bool carried_out = CarriesOut(f, u - 1);
-        if (!(f.mask[u] & kAttackTriggers) || (f.art[u] && !carried_out)) continue;
+        // "تعلن تنفيذ عملية ضد هدف في إيلات": an operation against a target is the act too.
+        const bool operation =
+            (f.mask[u] & Bit(Category::kClaimObject)) && u + 1 < s.last && IsOnOrAgainst(f, u + 1);
+        if (!((f.mask[u] & kAttackTriggers) || operation) || (f.art[u] && !carried_out)) continue;
         if (f.prep[u] && !AfterFootage(f, u)) continue;
         if (Hedged(s, u) ||
             AnyIn(s, Bit(Category::kIntercept) | Bit(Category::kPassive) | Bit(Category::kAccuse),

@@ -159,6 +159,14 @@ TEST_CASE("classifiers::Classify finds claims of responsibility") {
   SECTION("a verb-first report with the group as subject") {
     CHECK(Text("قصفت سرايا القدس مستوطنة سديروت برشقة صاروخية.").Has(EventType::kClaim));
   }
+  SECTION("an announced operation against a target, and a booby-trapped boat") {
+    CHECK(Titled("المقاومة الإسلامية في العراق تعلن تنفيذ عملية ضد هدف حيوي في إيلات", "")
+              .Has(EventType::kClaim));
+    CHECK(
+        Titled("التحالف يعلن تدمير زورق مفخخ للحوثيين في البحر الأحمر", "").Has(EventType::kClaim));
+    // An operation that is no attack is no claim.
+    CHECK_FALSE(Titled("وزارة الصحة تعلن تنفيذ عملية جراحية للمصابين", "").Has(EventType::kClaim));
+  }
   SECTION("a verb of carrying out with the act as its object") {
     CHECK(Text("نفذت كتائب حزب الله هجوما بطائرة مسيرة على قاعدة التنف، بحسب بيان للكتائب.")
               .Has(EventType::kClaim));
