@@ -244,10 +244,18 @@ void RuleClassifier::Prepare(std::string_view input, Field field, FieldData& f) 
   // A speaker phrase overrides the other kind of speaker inside it, and sport words: "مصدر
   // أمني" is an official, though "مصدر" alone is not; "المستشار الإعلامي" is not, though
   // "المستشار" is; "الهلال الأحمر" is not the football club.
+  // A speech phrase holds no speaker either: "مؤتمر صحفي" is no journalist.
   constexpr Mask kSpeakerKinds = Bit(Category::kOfficial) | Bit(Category::kNonOfficial);
   for (const Hit& h : f.hits) {
-    if (h.last_token == h.first_token || !(Bit(h.category) & kSpeakerKinds)) continue;
-    const Mask other = (kSpeakerKinds & ~Bit(h.category)) | Bit(Category::kSport);
+    if (h.last_token == h.first_token) continue;
+    Mask other = 0;
+    if (Bit(h.category) & kSpeakerKinds) {
+      other = (kSpeakerKinds & ~Bit(h.category)) | Bit(Category::kSport);
+    } else if (h.category == Category::kSpeech) {
+      other = kSpeakerKinds;
+    } else {
+      continue;
+    }
     for (std::uint32_t t = h.first_token; t <= h.last_token; ++t) {
       f.mask[t] &= ~other;
       f.cover[t] &= ~other;
@@ -815,10 +823,13 @@ Finding RuleClassifier::Statement(const Sentence& s, bool security_context,
   std::int64_t private_verb = -1;
   for (std::uint32_t v = s.first; v < s.last; ++v) {
     if (private_verb >= 0 && IsConnector(f, v)) private_verb = -1;
-    // An official body adopting a resolution on security speaks too.
+    // An official body adopting a resolution on security speaks too, and so does one laying
+    // the blame ("حمّل رئيس الوزراء الميليشيات مسؤولية الهجمات").
     const bool adopts = (f.mask[v] & Bit(Category::kClaimVerb)) && AdoptsResolution(s, v, 5);
+    const bool blames = (f.mask[v] & Bit(Category::kAccuse)) &&
+                        AnyIn(s, Bit(Category::kResponsibility), v + 1, v + 6);
     // "طالبان" is the Taliban before it is "they both demand".
-    if (private_verb >= 0 || (!(f.mask[v] & kSpeechActs) && !adopts) ||
+    if (private_verb >= 0 || (!(f.mask[v] & kSpeechActs) && !adopts && !blames) ||
         (f.mask[v] & Bit(Category::kGroup))) {
       continue;
     }
