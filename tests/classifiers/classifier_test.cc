@@ -49,7 +49,8 @@ TEST_CASE("classifiers::Classify reports attacks that happened") {
            "ندد البيان بالهجوم الأخير الذي وقع قرب الحدود.",     // an event that took place
            "لم يسفر الهجوم الصاروخي عن ضحايا.",                  // negation not on the event
            "فجر انتحاري نفسه وسط حشد في سوق المدينة.",           // the verb with support
-           "استهدف هجوم نقطة تفتيش في كركوك فجر اليوم.",         // a place right by it
+           "سقطت ثلاثة صواريخ كاتيوشا على قاعدة عين الأسد دون وقوع إصابات.",  // falling rockets
+           "استهدف هجوم نقطة تفتيش في كركوك فجر اليوم.",                      // a place right by it
            "قتل ثلاثة ركاب بانفجار عبوة ناسفة في حافلة على طريق المطار.",     // a weapon, a bus
            "استشهاد مواطن في نجران إثر سقوط مقذوف عسكري من اليمن.",           // singular مقذوف
            "وارتفع عدد الشهداء إلى خمسين جراء القصف الإسرائيلي على المخيم.",  // dead + strong
@@ -76,6 +77,7 @@ TEST_CASE("classifiers::Classify ignores sport, verbal, accidental and idiomatic
            "ارتفعت أسعار النفط في السوق العالمية بعد قرار أوبك.",
            "مبدعو مكة يفجرون طاقاتهم في صناعة تلفريك.",  // figurative "explode"
            "إخلاء ناجح لضحايا حادث حافلة العمرة.",       // a bus in a crash: a target, no attacker
+           "سقطت الطائرة المدنية قرب المطار بسبب عطل فني.",  // a fall with no weapon
            "من تعدى على نفس مسلمة فكأنما قتل الناس جميعا.",  // a weak word does not make deaths
            "قرد يهاجم مدينة ترفيهية ويصيب شخصين في عرعر.",   // an animal
            "ورحب الخبراء باستهداف برنامج الإسكان لمن هم في أمس الحاجة إليه.",  // إليه, no vehicle
