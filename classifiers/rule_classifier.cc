@@ -317,6 +317,27 @@ void RuleClassifier::Prepare(std::string_view input, Field field, FieldData& f) 
   }
 }
 
+// A few words the rules name (function words, verb forms), written in UTF-8 and kept
+// normalised; everything else the rules read comes from the lexicon.
+class WordSet {
+ public:
+  WordSet(std::initializer_list<const char*> words) {
+    for (const char* w : words) codes_.push_back(NormalizeToCodes(w));
+  }
+  bool Contains(std::string_view codes) const {
+    return std::find(codes_.begin(), codes_.end(), codes) != codes_.end();
+  }
+
+ private:
+  std::vector<std::string> codes_;
+};
+
+// Token t's normalised codes.
+std::string_view TokenCodes(const FieldData& f, std::uint32_t t) {
+  const Token& tok = f.tokens[t];
+  return std::string_view(f.norm.codes).substr(tok.begin, tok.end - tok.begin);
+}
+
 // Helpers over a sentence's tokens.
 bool AnyIn(const Sentence& s, Mask m, std::int64_t from, std::int64_t to) {
   from = std::max<std::int64_t>(from, s.first);
@@ -376,13 +397,11 @@ bool IsOnOrAgainst(const FieldData& f, std::uint32_t t) {
 
 // Token t is a clause connector (فيما، بينما، حين، كما، ثم، وقد): a new clause follows.
 bool IsConnector(const FieldData& f, std::uint32_t t) {
-  static const std::array<std::string, 6> kConnectors = {
-      NormalizeToCodes("فيما"), NormalizeToCodes("بينما"), NormalizeToCodes("حين"),
-      NormalizeToCodes("كما"),  NormalizeToCodes("ثم"),    NormalizeToCodes("وقد")};
+  static const WordSet kConnectors({"فيما", "بينما", "حين", "كما", "ثم", "وقد"});
   const Token& tok = f.tokens[t];
   const std::string_view word =
       std::string_view(f.norm.codes).substr(tok.begin, tok.end - tok.begin);
-  return std::find(kConnectors.begin(), kConnectors.end(), word) != kConnectors.end();
+  return kConnectors.Contains(word);
 }
 
 // Token t opens a clause: first in the sentence, after a comma, or after a clause connector.
@@ -399,14 +418,12 @@ bool ClauseStart(const Sentence& s, std::uint32_t t) {
 // Token u follows a word for footage ("بثت القسام مشاهد لاستهداف دبابة"): the preposition
 // then introduces the group's own act.
 bool AfterFootage(const FieldData& f, std::uint32_t u) {
-  static const std::array<std::string, 6> kFootage = {
-      NormalizeToCodes("مشاهد"), NormalizeToCodes("صور"),    NormalizeToCodes("فيديو"),
-      NormalizeToCodes("لقطات"), NormalizeToCodes("تسجيلا"), NormalizeToCodes("مقطعا")};
+  static const WordSet kFootage({"مشاهد", "صور", "فيديو", "لقطات", "تسجيلا", "مقطعا"});
   if (u == 0) return false;
   const Token& prev = f.tokens[u - 1];
   const std::string_view word =
       std::string_view(f.norm.codes).substr(prev.begin, prev.end - prev.begin);
-  return std::find(kFootage.begin(), kFootage.end(), word) != kFootage.end();
+  return kFootage.Contains(word);
 }
 
 // The token is the complementizer إن / أن (both normalise to ان).
@@ -427,8 +444,6 @@ bool IsWord(const FieldData& f, std::uint32_t t, std::string_view codes) {
 struct RuleWords {
   std::string ahad = NormalizeToCodes("أحد");
   std::string bism = NormalizeToCodes("باسم");
-  std::array<std::string, 4> according_to = {NormalizeToCodes("بحسب"), NormalizeToCodes("وبحسب"),
-                                             NormalizeToCodes("وفقا"), NormalizeToCodes("ووفقا")};
 };
 const RuleWords& Words() {
   static const RuleWords words;
@@ -479,22 +494,17 @@ bool Participle(const FieldData& f, std::uint32_t t) {
 
 // Token t attributes what precedes to a source: بحسب، وفقا (with their و).
 bool AccordingTo(const FieldData& f, std::uint32_t t) {
-  const auto& words = Words().according_to;
-  return std::any_of(words.begin(), words.end(),
-                     [&](const std::string& w) { return IsWord(f, t, w); });
+  static const WordSet kAccordingTo({"بحسب", "وبحسب", "وفقا", "ووفقا"});
+  return kAccordingTo.Contains(TokenCodes(f, t));
 }
 
 // Token t is a first-person plural speech act ("نرفض"، "وندين"، "نحذر"): the speaker's
 // "we", which in news is the body a statement is quoted from.
 bool FirstPersonPlural(const FieldData& f, std::uint32_t t) {
-  static const std::array<std::string, 13> kWe = {
-      NormalizeToCodes("نرفض"), NormalizeToCodes("ندين"),  NormalizeToCodes("نستنكر"),
-      NormalizeToCodes("نحذر"), NormalizeToCodes("نطالب"), NormalizeToCodes("ندعو"),
-      NormalizeToCodes("نؤكد"), NormalizeToCodes("نعلن"),  NormalizeToCodes("نتوعد"),
-      NormalizeToCodes("نرحب"), NormalizeToCodes("نشجب"),  NormalizeToCodes("نندد"),
-      NormalizeToCodes("نعتبر")};
+  static const WordSet kWe({"نرفض", "ندين", "نستنكر", "نحذر", "نطالب", "ندعو", "نؤكد", "نعلن",
+                            "نتوعد", "نرحب", "نشجب", "نندد", "نعتبر"});
   const std::string_view word = WithoutConjunction(f, t);
-  return std::find(kWe.begin(), kWe.end(), word) != kWe.end();
+  return kWe.Contains(word);
 }
 
 // Token t ends in the first person plural of the past, -نا (قصفنا، استهدفنا، نفذنا): the
@@ -508,25 +518,19 @@ bool FirstPersonPluralPast(const FieldData& f, std::uint32_t t) {
 // Token t is a verb of carrying out (نفذ، شن) whose object is the act itself: "نفذت كتائب
 // حزب الله هجوما", "أن مقاتليها نفذوا الهجوم".
 bool CarriesOut(const FieldData& f, std::uint32_t t) {
-  static const std::array<std::string, 14> kVerbs = {
-      NormalizeToCodes("نفذ"),   NormalizeToCodes("نفذت"), NormalizeToCodes("نفذوا"),
-      NormalizeToCodes("ينفذ"),  NormalizeToCodes("تنفذ"), NormalizeToCodes("ينفذون"),
-      NormalizeToCodes("نفذنا"), NormalizeToCodes("شن"),   NormalizeToCodes("شنت"),
-      NormalizeToCodes("شنوا"),  NormalizeToCodes("يشن"),  NormalizeToCodes("تشن"),
-      NormalizeToCodes("يشنون"), NormalizeToCodes("شننا")};
+  static const WordSet kVerbs({"نفذ", "نفذت", "نفذوا", "ينفذ", "تنفذ", "ينفذون", "نفذنا", "شن",
+                               "شنت", "شنوا", "يشن", "تشن", "يشنون", "شننا"});
   const std::string_view word = WithoutConjunction(f, t);
-  return std::find(kVerbs.begin(), kVerbs.end(), word) != kVerbs.end();
+  return kVerbs.Contains(word);
 }
 
 // A resolution, draft or statement: what a council or parliament adopts (تبنى قرارا).
 bool IsResolution(const FieldData& f, std::uint32_t t) {
-  static const std::array<std::string, 6> kWords = {
-      NormalizeToCodes("قرار"),  NormalizeToCodes("قرارا"),  NormalizeToCodes("القرار"),
-      NormalizeToCodes("مشروع"), NormalizeToCodes("مشروعا"), NormalizeToCodes("بيانا")};
+  static const WordSet kWords({"قرار", "قرارا", "القرار", "مشروع", "مشروعا", "بيانا"});
   const Token& tok = f.tokens[t];
   const std::string_view word =
       std::string_view(f.norm.codes).substr(tok.begin, tok.end - tok.begin);
-  return std::find(kWords.begin(), kWords.end(), word) != kWords.end();
+  return kWords.Contains(word);
 }
 
 // The adopting verb at t takes a resolution as its object within `reach` words
@@ -989,26 +993,14 @@ void RuleClassifier::Entities(const std::vector<FieldData>& fields,
   // neither a function word nor a time word ("مدينة الرمال الأسبوع الماضي" names مدينة الرمال).
   // Function words, time words, and the adjectives and verbs that follow a head noun when it
   // names no place ("منطقة واسعة"، "فصيل جديد يدعى"، "قاعدة تتواجد فيها").
-  static const std::array<std::string, 55> kStop = {
-      NormalizeToCodes("إلى"),     NormalizeToCodes("في"),       NormalizeToCodes("من"),
-      NormalizeToCodes("على"),     NormalizeToCodes("عن"),       NormalizeToCodes("مع"),
-      NormalizeToCodes("أن"),      NormalizeToCodes("إن"),       NormalizeToCodes("التي"),
-      NormalizeToCodes("الذي"),    NormalizeToCodes("بعد"),      NormalizeToCodes("قبل"),
-      NormalizeToCodes("اليوم"),   NormalizeToCodes("أمس"),      NormalizeToCodes("الأسبوع"),
-      NormalizeToCodes("الشهر"),   NormalizeToCodes("العام"),    NormalizeToCodes("الماضي"),
-      NormalizeToCodes("الماضية"), NormalizeToCodes("الجاري"),   NormalizeToCodes("صباح"),
-      NormalizeToCodes("مساء"),    NormalizeToCodes("ليلة"),     NormalizeToCodes("الأحد"),
-      NormalizeToCodes("الاثنين"), NormalizeToCodes("الثلاثاء"), NormalizeToCodes("الأربعاء"),
-      NormalizeToCodes("الخميس"),  NormalizeToCodes("الجمعة"),   NormalizeToCodes("السبت"),
-      NormalizeToCodes("فيما"),    NormalizeToCodes("بينما"),    NormalizeToCodes("حيث"),
-      NormalizeToCodes("كما"),     NormalizeToCodes("الذين"),    NormalizeToCodes("جديد"),
-      NormalizeToCodes("جديدة"),   NormalizeToCodes("موال"),     NormalizeToCodes("موالية"),
-      NormalizeToCodes("يدعى"),    NormalizeToCodes("تدعى"),     NormalizeToCodes("يسمى"),
-      NormalizeToCodes("تسمى"),    NormalizeToCodes("تتواجد"),   NormalizeToCodes("يتواجد"),
-      NormalizeToCodes("توجد"),    NormalizeToCodes("يوجد"),     NormalizeToCodes("واسعة"),
-      NormalizeToCodes("واسع"),    NormalizeToCodes("كبيرة"),    NormalizeToCodes("كبير"),
-      NormalizeToCodes("صغيرة"),   NormalizeToCodes("صغير"),     NormalizeToCodes("أخرى"),
-      NormalizeToCodes("آخر")};
+  static const WordSet kStop(
+      {"إلى",     "في",       "من",       "على",    "عن",     "مع",    "أن",      "إن",
+       "التي",    "الذي",     "بعد",      "قبل",    "اليوم",  "أمس",   "الأسبوع", "الشهر",
+       "العام",   "الماضي",   "الماضية",  "الجاري", "صباح",   "مساء",  "ليلة",    "الأحد",
+       "الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "فيما",    "بينما",
+       "حيث",     "كما",      "الذين",    "جديد",   "جديدة",  "موال",  "موالية",  "يدعى",
+       "تدعى",    "يسمى",     "تسمى",     "تتواجد", "يتواجد", "توجد",  "يوجد",    "واسعة",
+       "واسع",    "كبيرة",    "كبير",     "صغيرة",  "صغير",   "أخرى",  "آخر"});
   auto continues = [](const FieldData& f, std::uint32_t a) {
     if (a + 1 >= f.tokens.size() || f.tokens[a + 1].sentence != f.tokens[a].sentence ||
         f.tokens[a + 1].digits) {
@@ -1017,7 +1009,7 @@ void RuleClassifier::Entities(const std::vector<FieldData>& fields,
     const Token& next = f.tokens[a + 1];
     const std::string_view word =
         std::string_view(f.norm.codes).substr(next.begin, next.end - next.begin);
-    if (std::find(kStop.begin(), kStop.end(), word) != kStop.end()) return false;
+    if (kStop.Contains(word)) return false;
     for (std::uint32_t i = f.tokens[a].end; i < f.tokens[a + 1].begin; ++i) {
       if (f.norm.codes[i] != ' ') return false;
     }
