@@ -260,9 +260,17 @@ def verify(records, ids, schema, client):
 
 
 def verify_both(cluster, ids, schema):
+    # Both clients read before either is judged, so a loss says whether the other, independent
+    # client saw the same hole (the cluster lost it) or not (one client misread).
+    read = {client: reader(cluster.bootstrap)
+            for client, reader in (("kafka-python", read_kafka_python), ("kcat", read_kcat))}
+    expected = set(expected_messages(ids))
+    for client, records in read.items():
+        missing = sorted(expected - {(r.topic, r.key) for r in records})
+        if missing:
+            print(f"{client} misses {len(missing)}: {missing[:10]}")
     counts = {}
-    for client, reader in (("kafka-python", read_kafka_python), ("kcat", read_kcat)):
-        records = reader(cluster.bootstrap)
+    for client, records in read.items():
         distinct, duplicates = verify(records, ids, schema, client)
         counts[client] = collections.Counter((r.topic, r.key, r.headers["ce_id"]) for r in records)
         print(f"{client}: {len(records)} records, {distinct} distinct messages, "
