@@ -50,6 +50,7 @@ TEST_CASE("classifiers::Classify reports attacks that happened") {
            "لم يسفر الهجوم الصاروخي عن ضحايا.",                  // negation not on the event
            "فجر انتحاري نفسه وسط حشد في سوق المدينة.",           // the verb with support
            "سقطت ثلاثة صواريخ كاتيوشا على قاعدة عين الأسد دون وقوع إصابات.",  // falling rockets
+           "أغارت طائرات حربية على مواقع في ريف إدلب فجر اليوم.",             // the verb of a raid
            "استهدف هجوم نقطة تفتيش في كركوك فجر اليوم.",                      // a place right by it
            "قتل ثلاثة ركاب بانفجار عبوة ناسفة في حافلة على طريق المطار.",     // a weapon, a bus
            "استشهاد مواطن في نجران إثر سقوط مقذوف عسكري من اليمن.",           // singular مقذوف
