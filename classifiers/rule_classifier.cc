@@ -388,19 +388,14 @@ bool SubjectPosition(const Sentence& s, std::uint32_t t) {
 
 // The token is the preposition على or ضد.
 bool IsOnOrAgainst(const FieldData& f, std::uint32_t t) {
-  static const std::string kAla = NormalizeToCodes("على");
-  static const std::string kDidd = NormalizeToCodes("ضد");
-  const std::string_view word =
-      std::string_view(f.norm.codes).substr(f.tokens[t].begin, f.tokens[t].end - f.tokens[t].begin);
-  return word == kAla || word == kDidd;
+  static const WordSet kOnOrAgainst({"على", "ضد"});
+  return kOnOrAgainst.Contains(TokenCodes(f, t));
 }
 
 // Token t is a clause connector (فيما، بينما، حين، كما، ثم، وقد): a new clause follows.
 bool IsConnector(const FieldData& f, std::uint32_t t) {
   static const WordSet kConnectors({"فيما", "بينما", "حين", "كما", "ثم", "وقد"});
-  const Token& tok = f.tokens[t];
-  const std::string_view word =
-      std::string_view(f.norm.codes).substr(tok.begin, tok.end - tok.begin);
+  const std::string_view word = TokenCodes(f, t);
   return kConnectors.Contains(word);
 }
 
@@ -420,24 +415,20 @@ bool ClauseStart(const Sentence& s, std::uint32_t t) {
 bool AfterFootage(const FieldData& f, std::uint32_t u) {
   static const WordSet kFootage({"مشاهد", "صور", "فيديو", "لقطات", "تسجيلا", "مقطعا"});
   if (u == 0) return false;
-  const Token& prev = f.tokens[u - 1];
-  const std::string_view word =
-      std::string_view(f.norm.codes).substr(prev.begin, prev.end - prev.begin);
+  const std::string_view word = TokenCodes(f, u - 1);
   return kFootage.Contains(word);
 }
 
 // The token is the complementizer إن / أن (both normalise to ان).
 bool IsThat(const FieldData& f, std::uint32_t t) {
   static const std::string kAn = NormalizeToCodes("أن");
-  const Token& tok = f.tokens[t];
-  return std::string_view(f.norm.codes).substr(tok.begin, tok.end - tok.begin) == kAn;
+  return TokenCodes(f, t) == kAn;
 }
 
 // Token t is the word `codes` (normalised codes: callers keep them in static constants, so
 // the hot path does not normalise).
 bool IsWord(const FieldData& f, std::uint32_t t, std::string_view codes) {
-  const Token& tok = f.tokens[t];
-  return std::string_view(f.norm.codes).substr(tok.begin, tok.end - tok.begin) == codes;
+  return TokenCodes(f, t) == codes;
 }
 
 // The words the rules compare tokens with, normalised once.
@@ -474,8 +465,7 @@ bool OtherSubjectAfterThat(const FieldData& f, std::uint32_t from, std::uint32_t
 std::string_view WithoutConjunction(const FieldData& f, std::uint32_t t) {
   static const std::string kWa = NormalizeToCodes("و");
   static const std::string kFa = NormalizeToCodes("ف");
-  const Token& tok = f.tokens[t];
-  std::string_view word = std::string_view(f.norm.codes).substr(tok.begin, tok.end - tok.begin);
+  std::string_view word = TokenCodes(f, t);
   if (word.size() > 3 && (word.substr(0, 1) == kWa || word.substr(0, 1) == kFa)) {
     word.remove_prefix(1);
   }
@@ -527,9 +517,7 @@ bool CarriesOut(const FieldData& f, std::uint32_t t) {
 // A resolution, draft or statement: what a council or parliament adopts (تبنى قرارا).
 bool IsResolution(const FieldData& f, std::uint32_t t) {
   static const WordSet kWords({"قرار", "قرارا", "القرار", "مشروع", "مشروعا", "بيانا"});
-  const Token& tok = f.tokens[t];
-  const std::string_view word =
-      std::string_view(f.norm.codes).substr(tok.begin, tok.end - tok.begin);
+  const std::string_view word = TokenCodes(f, t);
   return kWords.Contains(word);
 }
 
@@ -1006,9 +994,7 @@ void RuleClassifier::Entities(const std::vector<FieldData>& fields,
         f.tokens[a + 1].digits) {
       return false;
     }
-    const Token& next = f.tokens[a + 1];
-    const std::string_view word =
-        std::string_view(f.norm.codes).substr(next.begin, next.end - next.begin);
+    const std::string_view word = TokenCodes(f, a + 1);
     if (kStop.Contains(word)) return false;
     for (std::uint32_t i = f.tokens[a].end; i < f.tokens[a + 1].begin; ++i) {
       if (f.norm.codes[i] != ' ') return false;
