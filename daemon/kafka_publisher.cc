@@ -226,6 +226,10 @@ class KafkaSink : public Sink {
     auto* sink = static_cast<KafkaSink*>(opaque);
     const auto seq = static_cast<std::int64_t>(reinterpret_cast<std::intptr_t>(message->_private));
     if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      // Where each message landed, at debug level: what a loss investigation needs.
+      spdlog::debug("kafka: delivered {} [{}] @{} key {}", rd_kafka_topic_name(message->rkt),
+                    message->partition, message->offset,
+                    std::string_view(static_cast<const char*>(message->key), message->key_len));
       sink->delivered_(seq, std::nullopt);
     } else {
       // Not rd_kafka_message_errstr(): on a delivery report it returns the payload.

@@ -17,6 +17,7 @@ import collections
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import subprocess
@@ -458,10 +459,18 @@ def main():
         return 0
     except Failure as e:
         print(f"FAIL {args.scenario}: {e}")
+        # Articles the failure names: what the driver's log says of them (deliveries with
+        # topic, partition and offset; failures), so a loss can be traced to the broker's ack.
+        named = set(re.findall(r"art-\d+\b", str(e))[:5])
         for name in sorted(os.listdir(workdir)):
             if name.endswith(".log"):
                 with open(f"{workdir}/{name}", encoding="utf-8", errors="replace") as f:
-                    print(f"--- {name} (last 40 lines)\n" + "".join(f.readlines()[-40:]))
+                    lines = f.readlines()
+                about = [l for l in lines if any(f"key {k}\n" in l or f"article {k}," in l
+                                                 for k in named)]
+                if about:
+                    print(f"--- {name} (lines about {sorted(named)})\n" + "".join(about[:40]))
+                print(f"--- {name} (last 40 lines)\n" + "".join(lines[-40:]))
         return 1
     finally:
         cluster.close()

@@ -75,6 +75,9 @@ raqib::daemon::ArticleRecord Synthetic(int i) {
 
 int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("driver"));
+  // Each delivery's topic, partition and offset go to the log (a file per run in the e2e
+  // test), so a lost message can be traced to what the broker acknowledged.
+  spdlog::set_level(spdlog::level::debug);
   raqib::daemon::KafkaOptions options;
   options.retry_backoff_min = std::chrono::milliseconds(200);
   options.retry_backoff_max = std::chrono::milliseconds(1000);
