@@ -444,19 +444,24 @@ const RuleWords& Words() {
 // Between the speech verb and the attack word u, a bare إن/أن introduces a new subject that
 // is not the speaker ("وقال الجيش إن مسلحين هاجموا"): what the actor reports, not what it
 // did. The speaker's own forces carry a pronoun ("إنه"، "إن قواته"، "أن مقاتليها").
-bool OtherSubjectAfterThat(const FieldData& f, std::uint32_t from, std::uint32_t u) {
+// The subject after the complementizer at x is the speaker's own (a pronoun suffix: "إنه"،
+// "إن قواته"، "أن مقاتليها"; "أن أحد عناصره" is one of its own men too). Returns the subject's
+// token, or -1 when it is someone else. `limit` bounds the look past أحد.
+std::int64_t OwnSubjectAfterThat(const FieldData& f, std::uint32_t x, std::uint32_t limit) {
   static const std::array<unsigned char, 2> kPronounEnd = {ArabicCode("ه"), ArabicCode("ا")};
+  const std::uint32_t y = x + 2 < limit && IsWord(f, x + 1, Words().ahad) ? x + 2 : x + 1;
+  const Token& next = f.tokens[y];
+  const auto last = static_cast<unsigned char>(f.norm.codes[next.end - 1]);
+  const bool pronoun =
+      std::find(kPronounEnd.begin(), kPronounEnd.end(), last) != kPronounEnd.end() ||
+      (next.end - next.begin >= 2 &&
+       static_cast<unsigned char>(f.norm.codes[next.end - 2]) == ArabicCode("ه"));
+  return pronoun ? static_cast<std::int64_t>(y) : -1;
+}
+
+bool OtherSubjectAfterThat(const FieldData& f, std::uint32_t from, std::uint32_t u) {
   for (std::uint32_t x = from; x + 1 < u; ++x) {
-    if (!IsThat(f, x)) continue;
-    // "أن أحد عناصره نفذ الهجوم": one of its own men.
-    const std::uint32_t y = x + 2 < u && IsWord(f, x + 1, Words().ahad) ? x + 2 : x + 1;
-    const Token& next = f.tokens[y];
-    const auto last = static_cast<unsigned char>(f.norm.codes[next.end - 1]);
-    const bool pronoun =
-        std::find(kPronounEnd.begin(), kPronounEnd.end(), last) != kPronounEnd.end() ||
-        (next.end - next.begin >= 2 &&
-         static_cast<unsigned char>(f.norm.codes[next.end - 2]) == ArabicCode("ه"));
-    if (!pronoun) return true;
+    if (IsThat(f, x) && OwnSubjectAfterThat(f, x, u) < 0) return true;
   }
   return false;
 }
@@ -695,6 +700,14 @@ Finding RuleClassifier::Claim(const Sentence& s, bool title) const {
         }
       }
       if (actor < 0) continue;
+      // The speaker's own forces after إن/أن carry the act a few words on ("قالت حركة حماس
+      // إن جناحها العسكري نفذ عملية").
+      for (std::int64_t x = t + 1; x < s.last && x <= reach; ++x) {
+        if (!IsThat(f, static_cast<std::uint32_t>(x)) || x + 1 >= s.last) continue;
+        const std::int64_t own = OwnSubjectAfterThat(f, static_cast<std::uint32_t>(x), s.last);
+        if (own >= 0) reach = std::max(reach, own + 4);
+        break;
+      }
       for (std::uint32_t u = t + 1; u < s.last && u <= reach; ++u) {
         // The announced act is the verb's object ("أعلن استهداف"), not behind a preposition
         // ("تعرضت لهجوم").

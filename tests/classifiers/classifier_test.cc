@@ -179,6 +179,11 @@ TEST_CASE("classifiers::Classify finds claims of responsibility") {
               .Has(EventType::kClaim));
     CHECK_FALSE(Text("وأعلنت الشرطة في بيان أن أحد المسلحين نفذ الهجوم على القاعدة العسكرية.")
                     .Has(EventType::kClaim));
+    // The speaker's own forces after إن carry the act a few words on.
+    CHECK(Text("قالت حركة حماس إن جناحها العسكري نفذ عملية ضد جنود الاحتلال في رفح.")
+              .Has(EventType::kClaim));
+    CHECK_FALSE(Text("قالت الشرطة إن مسلحين مجهولين نفذوا هجوما على نقطة تفتيش في المدينة.")
+                    .Has(EventType::kClaim));
     // Someone else carrying it out is a report, not the group's claim.
     CHECK_FALSE(Text("وأكدت حركة الشباب في بيان أن مسلحين نفذوا الهجوم على القاعدة العسكرية.")
                     .Has(EventType::kClaim));
