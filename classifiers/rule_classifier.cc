@@ -493,6 +493,22 @@ bool AccordingTo(const FieldData& f, std::uint32_t t) {
   return kAccordingTo.Contains(TokenCodes(f, t));
 }
 
+// The sentence opens with a conjunction and a verb whose subject is only its pronoun: what
+// follows it is what is said ("وأضاف أن ..."، "وأكدت: ..."، "وتابع قائلا ..."). The speaker
+// was named before.
+bool ImpliedSpeaker(const Sentence& s) {
+  static const std::string kWa = NormalizeToCodes("و");
+  static const WordSet kSaying({"قائلا", "قائلة"});
+  const FieldData& f = *s.f;
+  const std::uint32_t v = s.first;
+  if (v + 1 >= s.last || TokenCodes(f, v).substr(0, 1) != kWa) return false;
+  const std::string_view codes = f.norm.codes;
+  std::size_t k = f.tokens[v].end;
+  while (k < codes.size() && codes[k] == ' ') ++k;
+  return (k < codes.size() && codes[k] == ':') || IsThat(f, v + 1) ||
+         kSaying.Contains(TokenCodes(f, v + 1));
+}
+
 // Token t is a first-person plural speech act ("نرفض"، "وندين"، "نحذر"): the speaker's
 // "we", which in news is the body a statement is quoted from.
 bool FirstPersonPlural(const FieldData& f, std::uint32_t t) {
@@ -1132,15 +1148,20 @@ Classification RuleClassifier::ClassifyImpl(const Article& article) const {
       per_type[2].rule = "statement.claim_with_message";
       per_type[2].triggers = per_type[1].triggers;
     }
-    // "وأضاف: ..." right after an official's statement: the same speaker goes on.
-    if (per_type[2].weight == 0 && last_statement >= 0 && i - last_statement <= 2 &&
-        sentences[last_statement].f == s.f && !sport_article && !other_article) {
+    // "وأضاف: ..." right after an official's statement: the same speaker goes on. A text that
+    // opens that way ("وأضاف أن القوات ...") is a paragraph of a statement whose speaker was
+    // named before the excerpt.
+    const bool after_statement =
+        last_statement >= 0 && i - last_statement <= 2 && sentences[last_statement].f == s.f;
+    const bool opens_text = s.f->field == Field::kText && s.first == 0;
+    if (per_type[2].weight == 0 && (after_statement || (opens_text && ImpliedSpeaker(s))) &&
+        !sport_article && !other_article) {
       const std::uint32_t v = s.first;
       if ((s.f->mask[v] &
            (Bit(Category::kSpeech) | Bit(Category::kWarn) | Bit(Category::kCondemn))) &&
           !AnyIn(s, Bit(Category::kNonOfficial), v, v + 4) && Any(s, kSecurityTopic)) {
         per_type[2].weight = weights_.statement_carried;
-        per_type[2].rule = "statement.same_speaker";
+        per_type[2].rule = after_statement ? "statement.same_speaker" : "statement.implied_speaker";
         per_type[2].triggers = {{v, v}};
       }
     }

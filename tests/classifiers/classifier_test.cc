@@ -258,6 +258,23 @@ TEST_CASE("classifiers::Classify finds official statements about security") {
     for (const Evidence& e : c.evidence) statements += e.type == EventType::kStatement;
     CHECK(statements == 2);
   }
+  SECTION("a text opening with a verb whose subject is its pronoun goes on a statement") {
+    for (const char* text : {
+             "وأضاف أن الولايات المتحدة ستتخذ كل الإجراءات اللازمة لحماية جنودها في العراق.",
+             "وتابع قائلا إن الهجمات على القواعد العسكرية لن تمر دون رد.",
+             "وأكدت: لن نسمح للميليشيات بتهديد أمن البلاد.",
+         }) {
+      INFO(text);
+      CHECK(Text(text).Has(EventType::kStatement));
+    }
+    // Off topic, with a private speaker named, or later in the text: no speaker to carry.
+    CHECK_FALSE(
+        Text("وأضاف أن أسعار النفط ستواصل الارتفاع خلال الربع المقبل.").Has(EventType::kStatement));
+    CHECK_FALSE(
+        Text("وأضاف الخبير أن الهجمات على القواعد العسكرية ستستمر.").Has(EventType::kStatement));
+    CHECK_FALSE(Text("زار المدرب اللاعبين. وأضاف أن الهجمات على القواعد العسكرية ستستمر.")
+                    .Has(EventType::kStatement));
+  }
   SECTION("a claim carrying threats and justifications is a statement too") {
     const auto c = Text(
         "وأعلنت الجماعة في بيان مسؤوليتها عن الهجوم ردا على الغارات، وتوعدت بمواصلة عملياتها.");
@@ -302,7 +319,10 @@ TEST_CASE("classifiers::Classify finds official statements about security") {
              "بدوره، حمّل رئيس الوزراء الميليشيات مسؤولية الهجمات على البعثات الدبلوماسية.",
              "رئيس الوزراء العراقي يوجه بملاحقة منفذي الهجوم الصاروخي",
              "وأكد الوزير أن الهجمات لن تثنيهم، مشيرا إلى أن القوات تصدت للمسلحين.",
-             "وقال مصدر أمني إن الهجوم استهدف نقطة تفتيش.",      // a source named by its office
+             "وقال مصدر أمني إن الهجوم استهدف نقطة تفتيش.",  // a source named by its office
+             "أعرب الاتحاد الأوروبي عن قلقه من تصاعد العنف في شمال سوريا.",  // violence
+             "ونقلت الوكالة عن قائد عمليات الأنبار قوله إن الوضع تحت السيطرة.",
+             "وتابع المتحدث أن القوات الأمريكية ردت على مصدر النيران.",
              "بحسب وزارة الدفاع، صدت القوات هجوما على الحدود.",  // attribution to a source
              "اتفقت المملكة والأردن على تعزيز التعاون في مكافحة الإرهاب.",
              // a private person's words end at a connector; then an official speaks
@@ -360,6 +380,8 @@ TEST_CASE("classifiers::Classify ignores private speakers and unrelated statemen
            "وقال رئيس الاتحاد الدولي لكرة القدم إن المونديال سيكون الأفضل.",
            "وكان هدفها سرقة بيانات تسجيل الدخول من التطبيقات المصرفية بعد الهجمات.",  // data
            "هل تتحول طالبان إلى حزب سياسي بعد وفاة زعيمها؟",  // the Taliban, not "they demand"
+           "صرح رئيس النادي بأن اللاعبين جاهزون للمواجهة المرتقبة.",  // a match, not a fight
+           "أكدت الوزيرة أهمية مكافحة العنف الأسري في المدارس.",      // domestic violence
        }) {
     INFO(text);
     CHECK_FALSE(Text(text).Has(EventType::kStatement));
