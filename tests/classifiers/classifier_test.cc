@@ -323,6 +323,11 @@ TEST_CASE("classifiers::Classify finds official statements about security") {
              "أعرب الاتحاد الأوروبي عن قلقه من تصاعد العنف في شمال سوريا.",  // violence
              "ونقلت الوكالة عن قائد عمليات الأنبار قوله إن الوضع تحت السيطرة.",
              "وتابع المتحدث أن القوات الأمريكية ردت على مصدر النيران.",
+             "غالانت: سنعمل في كل مكان في غزة",                // a defence minister by name
+             "الأونروا: مقتل 150 من موظفينا منذ بداية الحرب",  // a UN agency
+             "حزب الله ينعى اثنين من مقاتليه",                 // mourning its fighters
+             "وقال المركز الإعلامي للمقاومة إن الثوار يحاصرون المدينة.",  // a press office
+             "السعودية ترفض تهجير الفلسطينيين من غزة",
              "بحسب وزارة الدفاع، صدت القوات هجوما على الحدود.",  // attribution to a source
              "اتفقت المملكة والأردن على تعزيز التعاون في مكافحة الإرهاب.",
              // a private person's words end at a connector; then an official speaks
@@ -382,6 +387,10 @@ TEST_CASE("classifiers::Classify ignores private speakers and unrelated statemen
            "هل تتحول طالبان إلى حزب سياسي بعد وفاة زعيمها؟",  // the Taliban, not "they demand"
            "صرح رئيس النادي بأن اللاعبين جاهزون للمواجهة المرتقبة.",  // a match, not a fight
            "أكدت الوزيرة أهمية مكافحة العنف الأسري في المدارس.",      // domestic violence
+           // going early to prayer; a governorate is no governor; a disease is no wound
+           "وقال الخطيب: لو يعلمون ما في التهجير لاستبقوا إليه.",
+           "وأكد أن المحافظة على الأمن الغذائي واجب على الجميع.",
+           "وقالت منظمة الصحة العالمية إن كل طفل معرض لخطر الإصابة بشلل الأطفال.",
        }) {
     INFO(text);
     CHECK_FALSE(Text(text).Has(EventType::kStatement));
