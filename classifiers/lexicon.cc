@@ -11,21 +11,21 @@ namespace raqib::classifiers {
 namespace {
 
 constexpr std::array<const char*, kCategoryCount> kCategoryNames = {
-    "attack_strong", "attack_weak",  "explosion",
-    "launch",        "intercept",    "kill",
-    "injure",        "weapon",       "military_target",
-    "sport",         "accident",     "verbal",
-    "negation",      "future",       "threat",
-    "conditional",   "claim_verb",   "responsibility",
-    "announce",      "deny",         "accuse",
-    "group",         "group_head",   "state_force",
-    "state",         "official",     "speech",
-    "condemn",       "warn",         "non_official",
-    "security",      "economy",      "place",
-    "place_head",    "number",       "person",
-    "passive",       "claim_object", "judicial",
-    "continuation",  "direction",    "occurred",
-    "justify"};
+    "attack_strong", "attack_weak",    "explosion",
+    "launch",        "intercept",      "kill",
+    "injure",        "weapon",         "military_target",
+    "sport",         "accident",       "verbal",
+    "negation",      "future",         "threat",
+    "conditional",   "claim_verb",     "responsibility",
+    "announce",      "deny",           "accuse",
+    "group",         "group_head",     "state_force",
+    "state",         "official",       "speech",
+    "condemn",       "warn",           "non_official",
+    "security",      "economy",        "place",
+    "place_head",    "number",         "person",
+    "passive",       "claim_object",   "judicial",
+    "continuation",  "direction",      "occurred",
+    "justify",       "speech_headline"};
 static_assert(kCategoryNames.back() != nullptr, "a category has no name");
 
 // Proclitic chains stripped before a stem is looked up: conjunction (و ف), preposition

@@ -64,6 +64,7 @@ enum class Category : std::uint8_t {
   kDirection,  // شمال، قرب: ends a place name ("بلدة الزهراء شمال حلب")
   kOccurred,   // وقع، نفذ، منفذي، أسفر: an event that took place
   kJustify,    // ردا على، انتقاما، تضامنا: a group justifying its attack
+  kSpeechHeadline,  // يصف، يكشف، يعتبر: the present tense of speech, a speech act in a title
   kCount
 };
 inline constexpr int kCategoryCount = static_cast<int>(Category::kCount);

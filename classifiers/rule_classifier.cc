@@ -241,6 +241,17 @@ void RuleClassifier::Prepare(std::string_view input, Field field, FieldData& f) 
     if (h.preposition) f.prep[h.first_token] = 1;
     if (h.article) f.art[h.first_token] = 1;
   }
+  // Headlines report speech in the present tense ("البنتاغون يصف الهجوم"); in the body the
+  // same forms are mostly "is considered", "reveals" and the like ("تعتبر القاعدة من أكبر"),
+  // unless an official follows as the verb's subject ("وتضيف الوزارة أن").
+  constexpr Mask kSubject = Bit(Category::kOfficial) | Bit(Category::kStateForce);
+  for (std::size_t t = 0; t < n; ++t) {
+    if ((f.mask[t] & Bit(Category::kSpeechHeadline)) &&
+        (field == Field::kTitle || (t + 1 < n && (f.mask[t + 1] & kSubject)))) {
+      f.mask[t] |= Bit(Category::kSpeech);
+      f.cover[t] |= Bit(Category::kSpeech);
+    }
+  }
   // A speaker phrase overrides the other kind of speaker inside it, and sport words: "مصدر
   // أمني" is an official, though "مصدر" alone is not; "المستشار الإعلامي" is not, though
   // "المستشار" is; "الهلال الأحمر" is not the football club.

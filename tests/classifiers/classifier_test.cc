@@ -340,6 +340,29 @@ TEST_CASE("classifiers::Classify finds official statements about security") {
   }
 }
 
+TEST_CASE("classifiers::Classify reads present-tense speech in titles and before an official") {
+  for (const char* title : {
+           "البنتاغون يصف الهجوم على قاعدة التنف بالمتهور",
+           "الخارجية الروسية تعرب عن قلقها من التصعيد في سوريا",
+           "وزير الداخلية يكشف عن إحباط مخطط إرهابي في العاصمة",
+           "الرئيس التركي يتعهد بمواصلة العمليات ضد المسلحين الأكراد",
+       }) {
+    INFO(title);
+    CHECK(Titled(title, "").Has(EventType::kStatement));
+  }
+  CHECK(Text("وتضيف الوزارة أن الهجمات على القواعد العسكرية لن تمر دون رد.")
+            .Has(EventType::kStatement));
+  // In the body, without an official right after it, the present is "is considered" or
+  // "reveals", whoever is named nearby.
+  for (const char* text : {
+           "وتعتبر القاعدة العسكرية التي زارها الوزير من أكبر القواعد في المنطقة.",
+           "إن تمرير الاتفاق النووي مع إيران يكشف أن الحكومة تدرك حجم التهديد.",
+       }) {
+    INFO(text);
+    CHECK_FALSE(Text(text).Has(EventType::kStatement));
+  }
+}
+
 TEST_CASE("classifiers::Classify reads a first-person plural speech act as an organisation") {
   CHECK(Text("وأضافت: نرفض كل الأعمال التي تستهدف القواعد العسكرية.").Has(EventType::kStatement));
   CHECK(Text("وندين بشدة الهجوم الإرهابي على المسجد.").Has(EventType::kStatement));
