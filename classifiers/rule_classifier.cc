@@ -255,7 +255,8 @@ void RuleClassifier::Prepare(std::string_view input, Field field, FieldData& f) 
   // A speaker phrase overrides the other kind of speaker inside it, and sport words: "مصدر
   // أمني" is an official, though "مصدر" alone is not; "المستشار الإعلامي" is not, though
   // "المستشار" is; "الهلال الأحمر" is not the football club.
-  // A speech phrase holds no speaker either: "مؤتمر صحفي" is no journalist.
+  // A speech phrase holds no speaker either: "مؤتمر صحفي" is no journalist; nor an economy
+  // phrase a weapon: "مسيرة التنمية" is the march of development.
   constexpr Mask kSpeakerKinds = Bit(Category::kOfficial) | Bit(Category::kNonOfficial);
   for (const Hit& h : f.hits) {
     if (h.last_token == h.first_token) continue;
@@ -264,6 +265,8 @@ void RuleClassifier::Prepare(std::string_view input, Field field, FieldData& f) 
       other = (kSpeakerKinds & ~Bit(h.category)) | Bit(Category::kSport);
     } else if (h.category == Category::kSpeech) {
       other = kSpeakerKinds;
+    } else if (h.category == Category::kEconomy) {
+      other = Bit(Category::kWeapon);  // "مسيرة التنمية" is a march, not a drone
     } else {
       continue;
     }
@@ -836,10 +839,14 @@ Finding RuleClassifier::Statement(const Sentence& s, bool security_context,
   // Deaths and injuries are a security topic unless the sentence says accident or disease.
   // A weak attack word alone ("يستهدف المشروع", "ضرب موعدا") is no topic: economy and sport
   // use them too; with a weapon, a casualty, a target or an armed actor beside it, it is.
-  const bool weak_attack_topic = Any(s, Bit(Category::kAttackWeak)) && Any(s, kAttackSupport);
+  // Deaths and injuries support it only where the sentence says no accident ("جسرا اجتاحته
+  // فيضانات"); a crime ("العمل الإجرامي") still counts, though a death in court is not.
+  const bool accident = Any(s, Bit(Category::kAccident));
+  constexpr Mask kCasualties = Bit(Category::kKill) | Bit(Category::kInjure);
+  const bool weak_attack_topic = Any(s, Bit(Category::kAttackWeak)) &&
+                                 Any(s, accident ? kAttackSupport & ~kCasualties : kAttackSupport);
   const bool topic = Any(s, kSecurityTopic & ~Bit(Category::kAttackWeak)) || weak_attack_topic ||
-                     (Any(s, Bit(Category::kKill) | Bit(Category::kInjure)) &&
-                      !Any(s, Bit(Category::kAccident) | Bit(Category::kJudicial)));
+                     (Any(s, kCasualties) && !accident && !Any(s, Bit(Category::kJudicial)));
   const bool off_topic = Any(s, Bit(Category::kEconomy) | Bit(Category::kSport)) && !topic;
   if (off_topic || (!topic && !security_context)) return best;
   auto consider = [&best](double w, const char* rule, std::uint32_t a, std::uint32_t b) {

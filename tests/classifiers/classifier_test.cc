@@ -328,6 +328,9 @@ TEST_CASE("classifiers::Classify finds official statements about security") {
              "حزب الله ينعى اثنين من مقاتليه",                 // mourning its fighters
              "وقال المركز الإعلامي للمقاومة إن الثوار يحاصرون المدينة.",  // a press office
              "السعودية ترفض تهجير الفلسطينيين من غزة",
+             // a crime is still a topic, whatever word for deaths follows
+             "أدانت الأمانة العامة لهيئة كبار العلماء العمل الإجرامي الذي استهدف مسجدا ونتج "
+             "عنه عدد من الوفيات والمصابين.",
              "بحسب وزارة الدفاع، صدت القوات هجوما على الحدود.",  // attribution to a source
              "اتفقت المملكة والأردن على تعزيز التعاون في مكافحة الإرهاب.",
              // a private person's words end at a connector; then an official speaks
@@ -414,6 +417,9 @@ TEST_CASE("classifiers::Classify ignores private speakers and unrelated statemen
            "وقال الخطيب: لو يعلمون ما في التهجير لاستبقوا إليه.",
            "وأكد أن المحافظة على الأمن الغذائي واجب على الجميع.",
            "وقالت منظمة الصحة العالمية إن كل طفل معرض لخطر الإصابة بشلل الأطفال.",
+           // a march of development is no drone; deaths in a flood are no attack
+           "السيسي: مشروع قناة السويس خطوة من ألف خطوة قادمة في مسيرة التنمية",
+           "قتل 27 شخصا لدى عبور قطار جسرا اجتاحته فيضانات في وسط الهند، بحسب مصادر رسمية.",
        }) {
     INFO(text);
     CHECK_FALSE(Text(text).Has(EventType::kStatement));
@@ -456,6 +462,7 @@ TEST_CASE("classifiers::Classify keeps responsibility and ambiguous weapon words
     CHECK(Text("قصفت مدافع الجيش مواقع المسلحين في ريف حلب.").Has(EventType::kAttack));
     CHECK(Text("أعلنت حماس مسؤوليتها عن الهجوم على الحاجز العسكري.").Has(EventType::kClaim));
     CHECK(Text("هاجمت الجماعة إيلات بمسيرات مفخخة.").Has(EventType::kAttack));
+    CHECK(Text("أسقطت الدفاعات الجوية مسيرة فوق القاعدة العسكرية.").Has(EventType::kAttack));
   }
 }
 
