@@ -1158,7 +1158,11 @@ Classification RuleClassifier::ClassifyImpl(const Article& article) const {
     // the article, or from threats and justifications that follow the claim ("... ردا على",
     // "وستواصل عملياتها").
     if (claim_token == UINT32_MAX) {
-      per_type[2] = Statement(s, security_context, sport_article || other_article);
+      // The title and the lead say what an article reports, whatever it goes on to cover: a
+      // cabinet session on a bombing, then on the budget.
+      const bool lead = (title || (s.f->field == Field::kText && s.first == 0)) &&
+                        Any(s, Bit(Category::kAttackStrong));
+      per_type[2] = Statement(s, security_context, sport_article || (other_article && !lead));
     } else if (Any(s, kSpeechActs) &&
                AnyIn(s, Bit(Category::kThreat) | Bit(Category::kJustify) | Bit(Category::kFuture),
                      claim_token + 1, s.last)) {

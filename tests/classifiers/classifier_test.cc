@@ -343,6 +343,18 @@ TEST_CASE("classifiers::Classify finds official statements about security") {
   }
 }
 
+TEST_CASE("classifiers::Classify keeps a lead's statement on a bombing in an economy article") {
+  const std::string rest =
+      " ثم أقر المجلس الميزانية الجديدة ودعم الاستثمار في الشركات الصغيرة. وناقش أسعار النفط"
+      " والتضخم والصادرات، ووافق على قروض للبنوك.";
+  CHECK(Text("أكد ولي العهد أن التفجير الإرهابي الذي طال المسجد لن يثني رجال الأمن." + rest)
+            .Has(EventType::kStatement));
+  // Later in such an article, or without a bombing in the lead, an official is on economy.
+  CHECK_FALSE(Text("أكد ولي العهد أن المملكة تمضي في خططها." + rest +
+                   " وقال الوزير إن الهجمات على الاقتصاد لن تنجح.")
+                  .Has(EventType::kStatement));
+}
+
 TEST_CASE("classifiers::Classify reads present-tense speech in titles and before an official") {
   for (const char* title : {
            "البنتاغون يصف الهجوم على قاعدة التنف بالمتهور",
