@@ -205,7 +205,11 @@ void Tokenize(std::string_view codes, std::vector<Token>& tokens) {
   // of ordinary text (only letters and digits alternating code by code need more, and then
   // the vector grows): one allocation instead of the growth steps of a fresh vector.
   tokens.reserve(codes.size() / 2 + 1);
+  // Text written without full stops runs on for hundreds of words; past this many tokens a
+  // comma ends the sentence too, so that sentence rules still read one statement at a time.
+  constexpr std::uint32_t kRunOn = 60;
   std::uint32_t sentence = 0;
+  std::uint32_t sentence_tokens = 0;
   bool sentence_has_tokens = false;
   const std::size_t n = codes.size();
   std::size_t i = 0;
@@ -219,10 +223,12 @@ void Tokenize(std::string_view codes, std::vector<Token>& tokens) {
       tokens.push_back(
           {static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j), digit, sentence});
       sentence_has_tokens = true;
+      ++sentence_tokens;
       i = j;
       continue;
     }
-    bool boundary = c == '!' || c == '?' || c == ';' || c == '\n' || c == '|';
+    bool boundary = c == '!' || c == '?' || c == ';' || c == '\n' || c == '|' ||
+                    (c == ',' && sentence_tokens >= kRunOn);
     if (c == '.') {
       const bool between_digits = i > 0 && i + 1 < n &&
                                   IsDigitCode(static_cast<unsigned char>(codes[i - 1])) &&
@@ -231,6 +237,7 @@ void Tokenize(std::string_view codes, std::vector<Token>& tokens) {
     }
     if (boundary && sentence_has_tokens) {
       ++sentence;
+      sentence_tokens = 0;
       sentence_has_tokens = false;
     }
     ++i;

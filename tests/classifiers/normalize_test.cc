@@ -84,3 +84,20 @@ TEST_CASE("classifiers::Tokenize splits words, numbers and sentences") {
   CHECK(tokens[8].sentence == 2);  // after the line break
   CHECK(tokens[9].sentence == 3);  // after "|"
 }
+
+TEST_CASE("classifiers::Tokenize ends a run-on sentence at a comma") {
+  std::vector<Token> tokens;
+  // A comma in an ordinary sentence keeps it whole.
+  Tokenize(NormalizeToCodes("قال الوزير، في مؤتمر صحفي، إن القوات صدت الهجوم."), tokens);
+  REQUIRE_FALSE(tokens.empty());
+  CHECK(tokens.back().sentence == 0);
+  // Sixty words without a full stop, then an Arabic comma: the next clause is a new sentence.
+  std::string text;
+  for (int i = 0; i < 60; ++i) text += "كلمة ";
+  text += "أخرى، ثم كلمة، ثم";
+  Tokenize(NormalizeToCodes(text), tokens);
+  REQUIRE(tokens.size() == 64);
+  CHECK(tokens[60].sentence == 0);  // "أخرى", before the comma
+  CHECK(tokens[61].sentence == 1);
+  CHECK(tokens[63].sentence == 1);  // a comma in the new, short sentence ends nothing
+}
