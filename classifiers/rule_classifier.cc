@@ -501,9 +501,9 @@ bool Participle(const FieldData& f, std::uint32_t t) {
          kEnds.find(word.back()) != std::string::npos;
 }
 
-// Token t attributes what precedes to a source: بحسب، وفقا (with their و).
+// Token t attributes what precedes to a source: بحسب، وفقا، نقلا (عن) (with their و).
 bool AccordingTo(const FieldData& f, std::uint32_t t) {
-  static const WordSet kAccordingTo({"بحسب", "وبحسب", "وفقا", "ووفقا"});
+  static const WordSet kAccordingTo({"بحسب", "وبحسب", "وفقا", "ووفقا", "نقلا", "ونقلا"});
   return kAccordingTo.Contains(TokenCodes(f, t));
 }
 

@@ -334,7 +334,8 @@ TEST_CASE("classifiers::Classify finds official statements about security") {
              // a crime is still a topic, whatever word for deaths follows
              "أدانت الأمانة العامة لهيئة كبار العلماء العمل الإجرامي الذي استهدف مسجدا ونتج "
              "عنه عدد من الوفيات والمصابين.",
-             "بحسب وزارة الدفاع، صدت القوات هجوما على الحدود.",  // attribution to a source
+             "بحسب وزارة الدفاع، صدت القوات هجوما على الحدود.",    // attribution to a source
+             "صدت القوات هجوما على الحدود، نقلا عن مسؤول عسكري.",  // quoting a source
              "اتفقت المملكة والأردن على تعزيز التعاون في مكافحة الإرهاب.",
              // a private person's words end at a connector; then an official speaks
              "كشف الإعلام الإسرائيلي عن مطالب جديدة، فيما اتهم قادة عسكريون الحكومة بتعريض "
