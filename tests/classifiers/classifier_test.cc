@@ -203,6 +203,7 @@ TEST_CASE("classifiers::Classify finds claims of responsibility") {
   }
   SECTION("sniping in a group's headline") {
     CHECK(Titled("القسام: قنصنا جنديا إسرائيليا شرق خان يونس", "").Has(EventType::kClaim));
+    CHECK(Titled("كتائب القسام: فجرنا نفقا بقوة إسرائيلية في رفح", "").Has(EventType::kClaim));
   }
   SECTION("a group's spokesman, named, saying its forces attacked") {
     CHECK(Text("وقال المتحدث العسكري باسم الحوثيين يحيى سريع إن قواتهم استهدفت سفينة تجارية.")
