@@ -140,6 +140,7 @@ TEST_CASE("classifiers::Classify treats threats, future and conditions as no att
            "لم يقع أي هجوم على القاعدة خلال الشهر الماضي.",
            "وقال إن الهجمات على القواعد ستستمر حتى الانسحاب.",  // future after the event
            "ولا يرجح المسؤول أن يقوم الجيش باستهداف المدينة.",  // أن + imperfect
+           "زعيم الحوثيين: عملياتنا في البحر الأحمر مستمرة ما دام العدوان على غزة مستمرا",
        }) {
     INFO(text);
     CHECK_FALSE(Text(text).Has(EventType::kAttack));
