@@ -15,6 +15,8 @@
 #include <optional>
 #include <vector>
 
+#include "feeds/charset_detect.h"
+
 namespace raqib::feeds {
 namespace {
 
@@ -164,12 +166,9 @@ bool LooksArabic(std::string_view bytes) {
   return pairs >= 3;
 }
 
-// Best guess for bytes that are not UTF-8 and declare nothing believable.
-std::string Detect(std::string_view bytes) {
-  const std::string_view sample = bytes.substr(0, kDetectBytes);
-  if (LooksArabic(sample)) {
-    if (auto arabic = PickArabic(sample)) return *arabic;
-  }
+// ICU's detector, which runs an n-gram recogniser per language and code page (about 2,000
+// instructions per byte): only for text that may be in a multi-byte East Asian encoding.
+std::string DetectWithIcu(std::string_view sample) {
   UErrorCode status = U_ZERO_ERROR;
   // Opening a detector builds all its recognisers: keep one per thread.
   thread_local std::unique_ptr<UCharsetDetector, DetectorCloser> det(ucsdet_open(&status));
@@ -193,6 +192,22 @@ std::string Detect(std::string_view bytes) {
     return Superset(name);
   }
   return "windows-1252";
+}
+
+// Best guess for bytes that are not UTF-8 and declare nothing believable. Our own detector
+// (charset_detect.h) picks among the single-byte code pages; ICU's is asked only when no
+// single-byte one reads the text cleanly and a multi-byte encoding fits its structure.
+std::string Detect(std::string_view bytes) {
+  const std::string_view sample = bytes.substr(0, kDetectBytes);
+  if (LooksArabic(sample)) {
+    if (auto arabic = PickArabic(sample)) return *arabic;
+  }
+  const SingleByteGuess guess = GuessSingleByteCharset(sample);
+  if (!guess.clean && MultiByteStructurePlausible(sample)) return DetectWithIcu(sample);
+  if (guess.charset == "windows-1256" || guess.charset == "ISO-8859-6") {
+    if (auto arabic = PickArabic(sample)) return *arabic;
+  }
+  return std::string(guess.charset);
 }
 
 // Counts well-formed multi-byte sequences and invalid bytes, to tell "UTF-8 with a few bad

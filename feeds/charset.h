@@ -29,9 +29,11 @@ std::string CharsetFromXmlDeclaration(std::string_view bytes);
 bool IsValidUtf8(std::string_view bytes);
 
 // Decodes `bytes` to UTF-8. Order of trust: a byte order mark; the UTF-16/32 shape of "<?xml"
-// without one; the HTTP charset; the XML declaration; detection (ICU) when nothing is declared or
-// the declaration cannot be right (e.g. "utf-8" over bytes that are not UTF-8). Arabic text is
-// told apart between windows-1256 and ISO-8859-6 by which one decodes to more Arabic letters.
+// without one; the HTTP charset; the XML declaration; detection when nothing is declared or the
+// declaration cannot be right (e.g. "utf-8" over bytes that are not UTF-8): UTF-8 when the bytes
+// are, else our own single-byte detector (charset_detect.h), else ICU's for possible East Asian
+// multi-byte text. Arabic text is told apart between windows-1256 and ISO-8859-6 by which one
+// decodes to more Arabic letters.
 DecodedText DecodeToUtf8(std::string_view bytes, std::string_view content_type = {});
 
 // Converts `bytes` in `charset` (any name ICU knows) to UTF-8 with U+FFFD for bad bytes.

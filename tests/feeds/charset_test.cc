@@ -1,14 +1,17 @@
 // Charset decoding: declarations, byte order marks, detection, replacement of bad bytes.
+#include <iconv.h>
 #include <unicode/ucnv.h>
 #include <unicode/ucnv_cb.h>
 #include <unicode/ustring.h>
 
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
 #include "feeds/charset.h"
+#include "feeds/charset_detect.h"
 
 using raqib::feeds::CharsetFromContentType;
 using raqib::feeds::CharsetFromXmlDeclaration;
@@ -160,5 +163,179 @@ TEST_CASE("feeds::ConvertToUtf8 converts single-byte charsets by table exactly a
       CHECK(out == expected);
       CHECK(replaced == (expected.find("\xEF\xBF\xBD") != std::string::npos));
     }
+  }
+}
+
+namespace {
+
+// `utf8` in `charset`, converted by the C library's iconv (independent of ICU, which the
+// detector's tables come from). Every character must exist in the charset.
+std::string Iconv(const std::string& utf8, const char* charset) {
+  const iconv_t cd = iconv_open(charset, "UTF-8");
+  REQUIRE(cd != reinterpret_cast<iconv_t>(-1));
+  std::string out(utf8.size() * 4 + 16, '\0');
+  char* in_ptr = const_cast<char*>(utf8.data());
+  std::size_t in_left = utf8.size();
+  char* out_ptr = out.data();
+  std::size_t out_left = out.size();
+  const std::size_t result = iconv(cd, &in_ptr, &in_left, &out_ptr, &out_left);
+  iconv_close(cd);
+  REQUIRE(result != static_cast<std::size_t>(-1));
+  out.resize(out.size() - out_left);
+  return out;
+}
+
+// A one-item RSS feed around `text`, without any charset declaration.
+std::string Feed(const std::string& text) {
+  return "<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel><title>News</title><item><title>" +
+         text + "</title><description>" + text + "</description></item></channel></rss>\n";
+}
+
+struct Sentence {
+  const char* language;
+  const char* utf8;
+};
+
+// Sentences we wrote, one per script or language family the single-byte code pages serve.
+constexpr Sentence kRussian = {
+    "Russian",
+    "Москва - столица России. Сегодня в городе прошёл сильный дождь, и жители остались дома. "
+    "Власти просят водителей быть осторожными на дорогах."};
+constexpr Sentence kUkrainian = {
+    "Ukrainian",
+    "Київ є столицею України. Сьогодні в місті пройшов сильний дощ, і мешканці залишилися "
+    "вдома. Ґрунт на полях дуже вологий."};
+constexpr Sentence kGreek = {
+    "Greek",
+    "Η Αθήνα είναι η πρωτεύουσα της Ελλάδας. Σήμερα έβρεξε πολύ στην πόλη και οι κάτοικοι "
+    "έμειναν στο σπίτι. Άνοιξαν ξανά τα σχολεία."};
+constexpr Sentence kHebrew = {
+    "Hebrew",
+    "ירושלים היא בירת ישראל. היום ירד גשם חזק בעיר והתושבים נשארו בבתיהם. הרשויות מבקשות "
+    "מהנהגים להיזהר בכבישים."};
+constexpr Sentence kTurkish = {
+    "Turkish",
+    "Türkiye'nin başkenti Ankara'dır. Bugün İstanbul'da çok güzel bir gün geçirdik, ağaçlar "
+    "yeşil ve hava ılık."};
+constexpr Sentence kPolish = {
+    "Polish",
+    "Wczoraj w Warszawie padał śnieg, a dzieci bawiły się na ulicach. Żółty żółw łaził po "
+    "łące i jadł świeżą trawę."};
+constexpr Sentence kCzech = {"Czech",
+                             "Příliš žluťoučký kůň úpěl ďábelské ódy. Dnes v Praze celý den "
+                             "pršelo a řeka se rozvodnila."};
+constexpr Sentence kFrench = {
+    "French",
+    "Le président a déclaré que la réunion à Genève était très importante pour l'avenir de la "
+    "région. Les élèves sont restés à la maison."};
+constexpr Sentence kGerman = {
+    "German",
+    "Die Bürger der Stadt müssen für die Größe des Schadens aufkommen, sagte der Bürgermeister "
+    "am Dienstag. Über die Höhe wird später entschieden."};
+// Two "ال" only: LooksArabic (three) leaves it to the detector.
+constexpr Sentence kArabic = {"Arabic", "أعلنت وزارة الزراعة عن خطة جديدة لدعم المزارعين"};
+constexpr Sentence kThai = {"Thai", "กรุงเทพมหานครเป็นเมืองหลวงของประเทศไทย วันนี้ฝนตกหนักทั้งวัน"};
+
+}  // namespace
+
+TEST_CASE("feeds::GuessSingleByteCharset finds the code page of undeclared text we wrote") {
+  struct Case {
+    Sentence sentence;
+    const char* iconv_name;
+    const char* expected;  // as DecodeToUtf8 names it
+  };
+  const Case cases[] = {
+      {kRussian, "CP1251", "windows-1251"},   {kRussian, "KOI8-R", "KOI8-R"},
+      {kRussian, "ISO-8859-5", "ISO-8859-5"}, {kRussian, "CP866", "IBM866"},
+      {kUkrainian, "CP1251", "windows-1251"}, {kUkrainian, "KOI8-U", "KOI8-U"},
+      {kGreek, "CP1253", "windows-1253"},     {kGreek, "ISO-8859-7", "ISO-8859-7"},
+      {kHebrew, "CP1255", "windows-1255"},    {kTurkish, "CP1254", "windows-1254"},
+      {kPolish, "CP1250", "windows-1250"},    {kPolish, "ISO-8859-2", "ISO-8859-2"},
+      {kCzech, "CP1250", "windows-1250"},     {kCzech, "ISO-8859-2", "ISO-8859-2"},
+      {kFrench, "CP1252", "windows-1252"},    {kFrench, "ISO-8859-1", "windows-1252"},
+      {kGerman, "CP1252", "windows-1252"},    {kArabic, "CP1256", "windows-1256"},
+      {kArabic, "ISO-8859-6", "ISO-8859-6"},  {kThai, "TIS-620", "windows-874"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.sentence.language << " in " << c.iconv_name);
+    const std::string bytes = Feed(Iconv(c.sentence.utf8, c.iconv_name));
+    const DecodedText decoded = DecodeToUtf8(bytes);
+    CHECK(decoded.source == "detected");
+    CHECK(decoded.encoding == c.expected);
+    CHECK(decoded.utf8 == Feed(c.sentence.utf8));
+    // None of these is a multi-byte encoding's well-formed text; if one were, ICU would be
+    // asked only when no single-byte code page reads it cleanly.
+    CHECK(raqib::feeds::GuessSingleByteCharset(bytes).clean);
+  }
+}
+
+TEST_CASE("feeds::GuessSingleByteCharset does not confuse code pages of one script") {
+  using raqib::feeds::GuessSingleByteCharset;
+  // The classic confusions, each way round: Cyrillic code pages swap case and letters, Hebrew
+  // read as windows-1251 or -1253 is all lower-case Cyrillic or Greek, Turkish read as
+  // windows-1252 is Icelandic-looking, Polish and Czech read as windows-1252 are accented soup.
+  CHECK(GuessSingleByteCharset(Feed(Iconv(kRussian.utf8, "CP1251"))).charset != "KOI8-R");
+  CHECK(GuessSingleByteCharset(Feed(Iconv(kRussian.utf8, "KOI8-R"))).charset != "windows-1251");
+  CHECK(GuessSingleByteCharset(Feed(Iconv(kHebrew.utf8, "CP1255"))).charset != "windows-1251");
+  CHECK(GuessSingleByteCharset(Feed(Iconv(kHebrew.utf8, "CP1255"))).charset != "windows-1253");
+  CHECK(GuessSingleByteCharset(Feed(Iconv(kTurkish.utf8, "CP1254"))).charset != "windows-1252");
+  CHECK(GuessSingleByteCharset(Feed(Iconv(kPolish.utf8, "CP1250"))).charset != "windows-1252");
+  CHECK(GuessSingleByteCharset(Feed(Iconv(kCzech.utf8, "CP1250"))).charset != "windows-1252");
+  CHECK(GuessSingleByteCharset(Feed(Iconv(kFrench.utf8, "CP1252"))).charset != "windows-1250");
+  CHECK(GuessSingleByteCharset(Feed(Iconv(kRussian.utf8, "CP1251"))).charset != "windows-1252");
+  CHECK(GuessSingleByteCharset(Feed(Iconv(kGreek.utf8, "CP1253"))).charset != "windows-1252");
+}
+
+TEST_CASE("feeds::DecodeToUtf8 hands multi-byte East Asian text to ICU's detector") {
+  using raqib::feeds::GuessSingleByteCharset;
+  using raqib::feeds::MultiByteStructurePlausible;
+  const std::string japanese =
+      "東京は日本の首都です。今日は一日中雨が降りました。明日は晴れるでしょう。";
+  const std::string korean = "서울은 대한민국의 수도입니다. 오늘은 하루 종일 비가 내렸습니다.";
+  const std::string chinese = "北京是中国的首都。今天全天下雨，明天会是晴天。";
+  const std::string traditional = "台北是台灣最大的城市。今天全天下雨，明天會是晴天。";
+  struct Case {
+    const std::string& text;
+    const char* iconv_name;
+  };
+  for (const Case& c :
+       {Case{japanese, "SHIFT_JIS"}, Case{japanese, "EUC-JP"}, Case{korean, "EUC-KR"},
+        Case{chinese, "GB2312"}, Case{traditional, "BIG5"}}) {
+    INFO(c.iconv_name);
+    const std::string bytes = Feed(Iconv(c.text, c.iconv_name));
+    CHECK(MultiByteStructurePlausible(bytes));
+    CHECK_FALSE(GuessSingleByteCharset(bytes).clean);
+    const DecodedText decoded = DecodeToUtf8(bytes);
+    CHECK(decoded.source == "detected");
+    CHECK(decoded.utf8 == Feed(c.text));
+  }
+  // Single-byte text with an odd-length word of high bytes is no multi-byte text.
+  CHECK_FALSE(MultiByteStructurePlausible(Feed(Iconv(kRussian.utf8, "CP1251"))));
+  CHECK_FALSE(MultiByteStructurePlausible(Feed(Iconv(kHebrew.utf8, "CP1255"))));
+}
+
+TEST_CASE("feeds::GuessSingleByteCharset takes any bytes") {
+  using raqib::feeds::GuessSingleByteCharset;
+  using raqib::feeds::MultiByteStructurePlausible;
+  CHECK(GuessSingleByteCharset("").charset == "windows-1252");
+  CHECK(GuessSingleByteCharset("<a><b>only markup</b></a>").charset == "windows-1252");
+  CHECK(GuessSingleByteCharset("<unclosed \xE9\xE9\xE9").charset == "windows-1252");
+  std::string all_bytes;
+  for (int round = 0; round < 4; ++round) {
+    for (int b = 0; b < 256; ++b) all_bytes.push_back(static_cast<char>(b));
+  }
+  CHECK_FALSE(GuessSingleByteCharset(all_bytes).charset.empty());
+  // Random bytes (fixed seed) and a long run of one high byte: some answer, quickly, and the
+  // whole document still decodes to valid UTF-8.
+  std::string random(200 * 1024, '\0');
+  std::uint32_t state = 12345;
+  for (char& c : random) {
+    state = state * 1664525u + 1013904223u;
+    c = static_cast<char>(state >> 24);
+  }
+  for (const std::string& bytes : {all_bytes, random, std::string(100 * 1024, '\xE9')}) {
+    CHECK_FALSE(GuessSingleByteCharset(bytes).charset.empty());
+    MultiByteStructurePlausible(bytes);
+    CHECK(raqib::feeds::IsValidUtf8(DecodeToUtf8(bytes).utf8));
   }
 }
