@@ -482,6 +482,9 @@ TEST_CASE("classifiers::Classify keeps responsibility and ambiguous weapon words
     CHECK(Text("أعلنت حماس مسؤوليتها عن الهجوم على الحاجز العسكري.").Has(EventType::kClaim));
     CHECK(Text("هاجمت الجماعة إيلات بمسيرات مفخخة.").Has(EventType::kAttack));
     CHECK(Text("أسقطت الدفاعات الجوية مسيرة فوق القاعدة العسكرية.").Has(EventType::kAttack));
+    CHECK(Text("مسلحون يهاجمون حافلة للزوار في ديالى").Has(EventType::kAttack));  // pilgrims
+    // A rocket that carries a satellite is no weapon.
+    CHECK_FALSE(Text("إطلاق صاروخ فضائي يحمل قمرا صناعيا").Has(EventType::kAttack));
   }
 }
 
