@@ -361,7 +361,8 @@ bool AnyIn(const Sentence& s, Mask m, std::int64_t from, std::int64_t to) {
   }
   return false;
 }
-bool Any(const Sentence& s, Mask m) { return AnyIn(s, m, s.first, s.last); }
+// The whole sentence: its prefix union at the last token holds every token's kinds.
+bool Any(const Sentence& s, Mask m) { return s.last > s.first && (s.f->pre[s.last - 1] & m); }
 // Nearest token within [from, to] starting a hit of `m`, searching outwards from `t`.
 std::int64_t Nearest(const Sentence& s, Mask m, std::int64_t t, int before, int after) {
   for (int d = 1; d <= std::max(before, after); ++d) {
