@@ -341,6 +341,8 @@ TEST_CASE("classifiers::Classify finds official statements about security") {
              "بحسب وزارة الدفاع، صدت القوات هجوما على الحدود.",    // attribution to a source
              "صدت القوات هجوما على الحدود، نقلا عن مسؤول عسكري.",  // quoting a source
              "اتفقت المملكة والأردن على تعزيز التعاون في مكافحة الإرهاب.",
+             // concern raised is a reaction
+             "قتل ثلاثة جنود في هجوم على قاعدة عسكرية، في تصعيد أثار قلق بغداد والأمم المتحدة.",
              // a private person's words end at a connector; then an official speaks
              "كشف الإعلام الإسرائيلي عن مطالب جديدة، فيما اتهم قادة عسكريون الحكومة بتعريض "
              "أمن إسرائيل للخطر.",
