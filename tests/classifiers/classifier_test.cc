@@ -343,6 +343,7 @@ TEST_CASE("classifiers::Classify finds official statements about security") {
              "اتفقت المملكة والأردن على تعزيز التعاون في مكافحة الإرهاب.",
              // concern raised is a reaction
              "قتل ثلاثة جنود في هجوم على قاعدة عسكرية، في تصعيد أثار قلق بغداد والأمم المتحدة.",
+             "الخارجية الأردنية تستدعي السفير الإسرائيلي احتجاجا على اقتحام الأقصى",
              // a private person's words end at a connector; then an official speaks
              "كشف الإعلام الإسرائيلي عن مطالب جديدة، فيما اتهم قادة عسكريون الحكومة بتعريض "
              "أمن إسرائيل للخطر.",
