@@ -354,6 +354,26 @@ TEST_CASE("classifiers::Classify finds official statements about security") {
   }
 }
 
+TEST_CASE("classifiers::Classify reads attacks in English lines such as photo captions") {
+  for (const char* text : {
+           "U.S. soldiers are seen at the site where an Iranian missile hit at the air base.",
+           "Soldiers inspect the site from where rockets were launched towards the military base.",
+           "Two drones were shot down before reaching the base, officials said.",
+       }) {
+    INFO(text);
+    CHECK(Text(text).Has(EventType::kAttack));
+  }
+  for (const char* text : {
+           "The striker hit the post twice before the team scored the winning goal.",
+           "Oil prices hit a record high as markets rallied.",
+           "Workers went on strike at the port.",
+           "Three people were killed in a car crash on the highway.",
+       }) {
+    INFO(text);
+    CHECK_FALSE(Text(text).Has(EventType::kAttack));
+  }
+}
+
 TEST_CASE("classifiers::Classify keeps a lead's statement on a bombing in an economy article") {
   const std::string rest =
       " ثم أقر المجلس الميزانية الجديدة ودعم الاستثمار في الشركات الصغيرة. وناقش أسعار النفط"
