@@ -502,6 +502,12 @@ bool Participle(const FieldData& f, std::uint32_t t) {
          kEnds.find(word.back()) != std::string::npos;
 }
 
+// Token t is the object of a preposition, glued ("لداعش") or a word before it ("على داعش").
+bool BehindPreposition(const FieldData& f, std::uint32_t t) {
+  static const WordSet kPrepositions({"على", "الى", "عن", "ضد", "مع", "من", "في"});
+  return f.prep[t] || (t > 0 && kPrepositions.Contains(TokenCodes(f, t - 1)));
+}
+
 // Token t attributes what precedes to a source: بحسب، وفقا، نقلا (عن) (with their و).
 bool AccordingTo(const FieldData& f, std::uint32_t t) {
   static const WordSet kAccordingTo({"بحسب", "وبحسب", "وفقا", "ووفقا", "نقلا", "ونقلا"});
@@ -936,7 +942,15 @@ Finding RuleClassifier::Statement(const Sentence& s, bool security_context,
         // A state or city name before a colon is a dateline ("بغداد: قتل ...", "اليمن: 4
         // قتلى"), even in a headline, so it does not count as the speaker here.
         const Mask who = kSpeakers & ~(Bit(Category::kState) | Bit(Category::kGroupHead));
-        const std::int64_t speaker = Nearest(s, who, t + 1, 8, 0);
+        // The nearest one not behind a preposition: "القصبي يرد على داعش:" answers the
+        // group; "مسؤول في القسام:" is the official.
+        std::int64_t speaker = -1;
+        for (std::int64_t u = t; u >= s.first && u + 8 > t; --u) {
+          if ((f.cover[u] & who) && !BehindPreposition(f, static_cast<std::uint32_t>(u))) {
+            speaker = u;
+            break;
+          }
+        }
         // A private speaker counts only between the official and the colon ("المتحدث باسم
         // الهلال الأحمر:"); earlier words are other news ("استشهاد صحفيين ... ووزير يقر:").
         if (speaker >= 0 && !AnyIn(s, Bit(Category::kNonOfficial), speaker, t)) {

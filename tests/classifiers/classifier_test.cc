@@ -291,6 +291,10 @@ TEST_CASE("classifiers::Classify finds official statements about security") {
     // Earlier private words in the headline are other news, not the speaker.
     CHECK(Titled("مقتل صحفيين في غارة ووزير هولندي يقر: ما يحدث إبادة جماعية", "")
               .Has(EventType::kStatement));
+    // The official before the colon, not a group behind a preposition.
+    CHECK(Text("عاجل | مسؤول في القسام للجزيرة: رفع الجهوزية القتالية قرار قيادة المقاومة")
+              .Has(EventType::kStatement));
+    CHECK_FALSE(Titled("الممثل يرد على داعش: الحامي هو الله", "").Has(EventType::kStatement));
   }
   SECTION("an office holder named only by name, and more reporting verbs") {
     for (const char* text : {
