@@ -940,8 +940,19 @@ Finding RuleClassifier::Statement(const Sentence& s, bool security_context,
       while (k < codes.size() && codes[k] == ' ') ++k;
       if (k < codes.size() && codes[k] == ':') {
         // A state or city name before a colon is a dateline ("بغداد: قتل ...", "اليمن: 4
-        // قتلى"), even in a headline, so it does not count as the speaker here.
-        const Mask who = kSpeakers & ~(Bit(Category::kState) | Bit(Category::kGroupHead));
+        // قتلى"، "بغداد: قال مراسلنا"), even in a headline, when an event or a speaker
+        // follows; alone before the colon and followed by other words, it is the government
+        // speaking ("قطر: المفاوضات متعثرة").
+        constexpr Mask kEventStart = kAttackTriggers | Bit(Category::kKill) |
+                                     Bit(Category::kInjure) | Bit(Category::kExplosion) |
+                                     kSpeechActs | kSpeakers | Bit(Category::kNonOfficial);
+        bool event_follows = false;
+        for (std::uint32_t u = t + 1; u < s.last && u <= t + 3; ++u) {
+          event_follows = event_follows || (f.cover[u] & kEventStart) || f.tokens[u].digits;
+        }
+        const bool state_speaks = t == s.first && !event_follows;
+        const Mask who =
+            kSpeakers & ~Bit(Category::kGroupHead) & ~(state_speaks ? 0 : Bit(Category::kState));
         // The nearest one not behind a preposition: "القصبي يرد على داعش:" answers the
         // group; "مسؤول في القسام:" is the official.
         std::int64_t speaker = -1;

@@ -223,6 +223,8 @@ TEST_CASE("classifiers::Classify finds claims of responsibility") {
   }
   SECTION("a headline in the group's own account") {
     CHECK(Titled("سرايا القدس تقصف مستوطنة سديروت برشقة صاروخية", "").Has(EventType::kClaim));
+    // "المقاومة" alone, with the article, is the armed resistance.
+    CHECK(Titled("المقاومة تعلن تفجير منزل مفخخ بقوة إسرائيلية في رفح", "").Has(EventType::kClaim));
   }
 }
 
@@ -348,6 +350,11 @@ TEST_CASE("classifiers::Classify finds official statements about security") {
              // concern raised is a reaction
              "قتل ثلاثة جنود في هجوم على قاعدة عسكرية، في تصعيد أثار قلق بغداد والأمم المتحدة.",
              "الخارجية الأردنية تستدعي السفير الإسرائيلي احتجاجا على اقتحام الأقصى",
+             "الدفاع المدني بغزة: انتشال 50 شهيدا من تحت الأنقاض في خان يونس",
+             "الصحة بغزة: ارتفاع حصيلة الشهداء منذ بدء العدوان",
+             "محكمة العدل الدولية تأمر إسرائيل بوقف الهجوم على رفح",    // an order
+             "مجلس الحرب الإسرائيلي يقرر توسيع العملية البرية في غزة",  // a decision
+             "عاجل | قطر: المفاوضات بشأن وقف إطلاق النار متعثرة",       // a state, no dateline
              // a private person's words end at a connector; then an official speaks
              "كشف الإعلام الإسرائيلي عن مطالب جديدة، فيما اتهم قادة عسكريون الحكومة بتعريض "
              "أمن إسرائيل للخطر.",
@@ -465,6 +472,7 @@ TEST_CASE("classifiers::Classify ignores private speakers and unrelated statemen
            "وأكد أن المحافظة على الأمن الغذائي واجب على الجميع.",
            "وقالت منظمة الصحة العالمية إن كل طفل معرض لخطر الإصابة بشلل الأطفال.",
            "كشفت الكارثة عن التحديات في الجبهة الداخلية السعودية أمام الإرهاب.",  // no ministry
+           "أعلن الدفاع المدني إنقاذ طفلة سقطت من علو منحدر صخري وتعرضت لإصابات بليغة.",
            // a march of development is no drone; deaths in a flood are no attack
            "السيسي: مشروع قناة السويس خطوة من ألف خطوة قادمة في مسيرة التنمية",
            "قتل 27 شخصا لدى عبور قطار جسرا اجتاحته فيضانات في وسط الهند، بحسب مصادر رسمية.",
