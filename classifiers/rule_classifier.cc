@@ -508,6 +508,12 @@ bool BehindPreposition(const FieldData& f, std::uint32_t t) {
   return f.prep[t] || (t > 0 && kPrepositions.Contains(TokenCodes(f, t - 1)));
 }
 
+// Token t is كما (as), which puts the speaker after the speech verb: "كما يقول ناقدوها".
+bool IsAs(const FieldData& f, std::uint32_t t) {
+  static const WordSet kAs({"كما", "وكما"});
+  return kAs.Contains(TokenCodes(f, t));
+}
+
 // Token t attributes what precedes to a source: بحسب، وفقا، نقلا (عن) (with their و).
 bool AccordingTo(const FieldData& f, std::uint32_t t) {
   static const WordSet kAccordingTo({"بحسب", "وبحسب", "وفقا", "ووفقا", "نقلا", "ونقلا"});
@@ -880,7 +886,8 @@ Finding RuleClassifier::Statement(const Sentence& s, bool security_context,
       continue;
     }
     // "بحسب الجيش": the source follows right after; the words before are the report.
-    const bool according_to = AccordingTo(f, v);
+    // "كما يقول الفلسطينيون" likewise: after كما the speaker follows the verb.
+    const bool according_to = AccordingTo(f, v) || (v > s.first && IsAs(f, v - 1));
     // A participle (مشيرا، مؤكدا، مضيفة) goes on with the sentence's subject, named before it
     // however far back; an official after it is in what is said ("مشيرا إلى دور الأجهزة
     // الحكومية").

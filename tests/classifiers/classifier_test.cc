@@ -355,6 +355,7 @@ TEST_CASE("classifiers::Classify finds official statements about security") {
              "محكمة العدل الدولية تأمر إسرائيل بوقف الهجوم على رفح",    // an order
              "مجلس الحرب الإسرائيلي يقرر توسيع العملية البرية في غزة",  // a decision
              "عاجل | قطر: المفاوضات بشأن وقف إطلاق النار متعثرة",       // a state, no dateline
+             "وانهارت الهدنة في اليمن، كما قال المتحدث باسم الأمم المتحدة.",  // as ... said
              // a private person's words end at a connector; then an official speaks
              "كشف الإعلام الإسرائيلي عن مطالب جديدة، فيما اتهم قادة عسكريون الحكومة بتعريض "
              "أمن إسرائيل للخطر.",
@@ -473,6 +474,8 @@ TEST_CASE("classifiers::Classify ignores private speakers and unrelated statemen
            "وقالت منظمة الصحة العالمية إن كل طفل معرض لخطر الإصابة بشلل الأطفال.",
            "كشفت الكارثة عن التحديات في الجبهة الداخلية السعودية أمام الإرهاب.",  // no ministry
            "أعلن الدفاع المدني إنقاذ طفلة سقطت من علو منحدر صخري وتعرضت لإصابات بليغة.",
+           // after كما the speaker follows the verb: not the government before it
+           "الحكومة التركية أغمضت عينيها عن العابرين لدعم الحرب، كما يقول ناقدوها.",
            // a march of development is no drone; deaths in a flood are no attack
            "السيسي: مشروع قناة السويس خطوة من ألف خطوة قادمة في مسيرة التنمية",
            "قتل 27 شخصا لدى عبور قطار جسرا اجتاحته فيضانات في وسط الهند، بحسب مصادر رسمية.",
