@@ -434,10 +434,11 @@ bool AfterFootage(const FieldData& f, std::uint32_t u) {
   return kFootage.Contains(word);
 }
 
-// The token is the complementizer إن / أن (both normalise to ان).
+// The token is the complementizer إن / أن (both normalise to ان), also with the preposition
+// that reporting verbs take before it ("أفاد بأن").
 bool IsThat(const FieldData& f, std::uint32_t t) {
-  static const std::string kAn = NormalizeToCodes("أن");
-  return TokenCodes(f, t) == kAn;
+  static const WordSet kThat({"أن", "بأن"});
+  return kThat.Contains(TokenCodes(f, t));
 }
 
 // Token t is the word `codes` (normalised codes: callers keep them in static constants, so

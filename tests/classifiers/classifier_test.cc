@@ -223,6 +223,9 @@ TEST_CASE("classifiers::Classify finds claims of responsibility") {
   }
   SECTION("a headline in the group's own account") {
     CHECK(Titled("سرايا القدس تقصف مستوطنة سديروت برشقة صاروخية", "").Has(EventType::kClaim));
+    // بأن is أن after a reporting verb; a man of its own blew up his belt.
+    CHECK(Text("وأفاد بيان لتنظيم داعش بأن أحد عناصره فجر حزامه الناسف وسط تجمع للشرطة.")
+              .Has(EventType::kClaim));
     // "المقاومة" alone, with the article, is the armed resistance.
     CHECK(Titled("المقاومة تعلن تفجير منزل مفخخ بقوة إسرائيلية في رفح", "").Has(EventType::kClaim));
   }
