@@ -359,6 +359,7 @@ TEST_CASE("classifiers::Classify finds official statements about security") {
              "مجلس الحرب الإسرائيلي يقرر توسيع العملية البرية في غزة",  // a decision
              "عاجل | قطر: المفاوضات بشأن وقف إطلاق النار متعثرة",       // a state, no dateline
              "وانهارت الهدنة في اليمن، كما قال المتحدث باسم الأمم المتحدة.",  // as ... said
+             "قالت قوة المهام المشتركة في بيان إن الحلفاء شنوا 18 غارة جوية على مواقع التنظيم.",
              // a private person's words end at a connector; then an official speaks
              "كشف الإعلام الإسرائيلي عن مطالب جديدة، فيما اتهم قادة عسكريون الحكومة بتعريض "
              "أمن إسرائيل للخطر.",
