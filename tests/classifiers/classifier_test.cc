@@ -360,6 +360,7 @@ TEST_CASE("classifiers::Classify finds official statements about security") {
              "عاجل | قطر: المفاوضات بشأن وقف إطلاق النار متعثرة",       // a state, no dateline
              "وانهارت الهدنة في اليمن، كما قال المتحدث باسم الأمم المتحدة.",  // as ... said
              "قالت قوة المهام المشتركة في بيان إن الحلفاء شنوا 18 غارة جوية على مواقع التنظيم.",
+             "انتقدت الخارجية الروسية الغارات الأمريكية على سوريا.",  // criticism
              // a private person's words end at a connector; then an official speaks
              "كشف الإعلام الإسرائيلي عن مطالب جديدة، فيما اتهم قادة عسكريون الحكومة بتعريض "
              "أمن إسرائيل للخطر.",
