@@ -256,7 +256,7 @@ void RuleClassifier::Prepare(std::string_view input, Field field, FieldData& f) 
   // أمني" is an official, though "مصدر" alone is not; "المستشار الإعلامي" is not, though
   // "المستشار" is; "الهلال الأحمر" is not the football club.
   // A speech phrase holds no speaker either: "مؤتمر صحفي" is no journalist; nor an economy
-  // phrase a weapon: "مسيرة التنمية" is the march of development.
+  // phrase a weapon or a war: "مسيرة التنمية"، "حرب الأسعار".
   constexpr Mask kSpeakerKinds = Bit(Category::kOfficial) | Bit(Category::kNonOfficial);
   for (const Hit& h : f.hits) {
     if (h.last_token == h.first_token) continue;
@@ -266,7 +266,8 @@ void RuleClassifier::Prepare(std::string_view input, Field field, FieldData& f) 
     } else if (h.category == Category::kSpeech) {
       other = kSpeakerKinds;
     } else if (h.category == Category::kEconomy) {
-      other = Bit(Category::kWeapon);  // "مسيرة التنمية" is a march, not a drone
+      // "مسيرة التنمية" is a march, not a drone; "حرب الأسعار" a price war.
+      other = Bit(Category::kWeapon) | Bit(Category::kSecurity) | kAttackTriggers;
     } else {
       continue;
     }

@@ -479,6 +479,8 @@ TEST_CASE("classifiers::Classify ignores private speakers and unrelated statemen
            "وقالت منظمة الصحة العالمية إن كل طفل معرض لخطر الإصابة بشلل الأطفال.",
            "كشفت الكارثة عن التحديات في الجبهة الداخلية السعودية أمام الإرهاب.",  // no ministry
            "أعلن الدفاع المدني إنقاذ طفلة سقطت من علو منحدر صخري وتعرضت لإصابات بليغة.",
+           "قال وزير الزراعة إن الحرب على الجراد مستمرة في المنطقة.",  // a figurative war
+           "أكد وزير التجارة أن حرب الأسعار بين الشركات تضر المستهلك.",
            // after كما the speaker follows the verb: not the government before it
            "الحكومة التركية أغمضت عينيها عن العابرين لدعم الحرب، كما يقول ناقدوها.",
            // a march of development is no drone; deaths in a flood are no attack
