@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -458,7 +457,7 @@ Score ScoreCandidate(const CandidateTable& table, const Sample& sample, long lim
         }
       }
     }
-    if (std::popcount(scripts) > 1) word_penalty += 4;
+    if ((scripts & (scripts - 1)) != 0) word_penalty += 4;  // two scripts or more
     word_penalty += 3 * flips;
     if (IsBicameralNonLatin(first_script)) {
       ++bicameral_words;
