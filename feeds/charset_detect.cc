@@ -11,6 +11,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace raqib::feeds {
@@ -252,11 +253,15 @@ bool IsLetter(Kind kind) {
 struct Sample {
   std::string words;
   std::size_t ascii_letters = 0;  // in all the text outside markup, for the dominant script
-  std::array<std::uint32_t, 128> high_counts{};  // how often each byte 0x80-0xFF is in `words`
+  std::array<std::uint32_t, 128> high_counts{};     // how often each byte 0x80-0xFF is in `words`
+  std::array<std::uint32_t, 128> initial_counts{};  // how many words start with it
+  std::array<std::uint32_t, 128> mixed_counts{};    // how many words with ASCII letters hold it
+  std::vector<unsigned char> present;  // the bytes above 0x7F found in `words`, each once
 };
 
 Sample ExtractSample(std::string_view bytes) {
   Sample sample;
+  std::array<bool, 128> seen{};  // high bytes already counted in the current word
   const std::string_view scan = bytes.substr(0, kScanBytes);
   std::size_t i = 0;
   while (i < scan.size() && sample.words.size() < kSampleBytes) {
@@ -290,14 +295,39 @@ Sample ExtractSample(std::string_view bytes) {
       ++end;
     }
     if (high) {
-      for (const char w : scan.substr(i, end - i)) {
+      const std::string_view word = scan.substr(i, end - i);
+      if (c >= 0x80) ++sample.initial_counts[c - 0x80];
+      bool ascii_letter = false;
+      for (const char w : word) {
         const auto b = static_cast<unsigned char>(w);
-        if (b >= 0x80) ++sample.high_counts[b - 0x80];
+        if (b >= 0x80) {
+          ++sample.high_counts[b - 0x80];
+        } else if (b > '9') {
+          ascii_letter = true;
+        }
+      }
+      if (ascii_letter) {  // count each byte once per word: mark, count, unmark
+        for (const char w : word) {
+          const auto b = static_cast<unsigned char>(w);
+          if (b >= 0x80 && !seen[b - 0x80]) {
+            seen[b - 0x80] = true;
+            ++sample.mixed_counts[b - 0x80];
+          }
+        }
+        for (const char w : word) {
+          const auto b = static_cast<unsigned char>(w);
+          if (b >= 0x80) seen[b - 0x80] = false;
+        }
       }
       sample.words.append(scan.substr(i, end - i));
       sample.words.push_back(' ');
     }
     i = end;
+  }
+  for (int b = 0x80; b < 0x100; ++b) {
+    if (sample.high_counts[static_cast<std::size_t>(b - 0x80)] > 0) {
+      sample.present.push_back(static_cast<unsigned char>(b));
+    }
   }
   return sample;
 }
@@ -324,8 +354,9 @@ struct Score {
 //       starts with a capital (Hebrew read as windows-1251 or -1253 is all lower-case letters).
 //
 // The counts of letters come from the sample's byte counts, before the words are read, and the
-// reading stops as soon as the penalty passes `limit` (the best candidate's so far): a wrong
-// decoding is usually given up after a few words.
+// reading stops as soon as the penalty (or a lower bound of it, returned then) passes `limit`,
+// the best candidate's so far: a wrong decoding is usually given up before or after a few words.
+// A negative `limit` gives the lower bound, from the sample's byte counts alone.
 Score ScoreCandidate(const CandidateTable& table, const Sample& sample, long limit) {
   Score score;
   std::array<long, 16> out_of_alphabet{};
@@ -336,12 +367,25 @@ Score ScoreCandidate(const CandidateTable& table, const Sample& sample, long lim
   long lower_words = 0;
   long bicameral_words = 0;    // words starting with a Cyrillic or Greek letter
   long capitalised_words = 0;  // of those, starting with an upper-case one
-  for (int b = 0x80; b < 0x100; ++b) {
-    const long count = sample.high_counts[static_cast<std::size_t>(b - 0x80)];
-    if (count == 0) continue;
+  // Lower bounds of what the words will add, from the counts alone: a word with ASCII letters
+  // and a letter of another script mixes scripts; Cyrillic or Greek without one capital in the
+  // sample draws a point for each word starting with such a letter.
+  long mixed_words = 0;
+  bool any_capital = false;
+  long bicameral_initials = 0;
+  for (const unsigned char b : sample.present) {
+    const auto k = static_cast<std::size_t>(b - 0x80);
+    const long count = sample.high_counts[k];
     score.high_bytes += static_cast<std::size_t>(count);
-    const ByteClass& cls = table.classes[static_cast<std::size_t>(b)];
+    const ByteClass& cls = table.classes[b];
+    if (IsBicameralNonLatin(cls.script)) {
+      any_capital |= cls.kind == Kind::kUpper;
+      bicameral_initials += sample.initial_counts[k];
+    }
     if (!IsLetter(cls.kind)) continue;
+    if (cls.script != kLatin && cls.script != kNoScript) {
+      mixed_words = std::max<long>(mixed_words, sample.mixed_counts[k]);
+    }
     script_letters[cls.script] += count;
     if (cls.script != kLatin) continue;
     latin_high_letters += count;
@@ -368,7 +412,13 @@ Score ScoreCandidate(const CandidateTable& table, const Sample& sample, long lim
   score.penalty += 2 * (other_letters - script_letters[main_other]);
   const long latin = static_cast<long>(sample.ascii_letters) + latin_high_letters;
   const Script main = script_letters[main_other] > latin ? main_other : kLatin;
-  if (score.penalty > limit) return score;
+
+  const long bound =
+      4 * mixed_words + (any_capital || bicameral_initials < 4 ? 0 : bicameral_initials);
+  if (score.penalty + bound > limit) {
+    score.penalty += bound;  // still a lower bound of the whole score, and over the limit
+    return score;
+  }
 
   static const std::array<ByteClass, 128> ascii = [] {
     std::array<ByteClass, 128> out;
@@ -578,22 +628,36 @@ SingleByteGuess GuessSingleByteCharset(std::string_view bytes) {
   const Sample sample = ExtractSample(bytes);
   const std::vector<CandidateTable>& tables = Tables();
   if (sample.words.empty() || tables.empty()) return {"windows-1252", true};
-  const CandidateTable* best = nullptr;
+  // Candidates are read in order of their lower bounds, and reading stops when the next bound
+  // is above the best score: this changes the cost only, not which candidate wins (the lowest
+  // penalty, then the most letters in clean words, then the earliest in kCandidates).
+  std::vector<std::pair<long, std::size_t>> order;  // (lower bound, index in kCandidates order)
+  order.reserve(tables.size());
+  for (std::size_t i = 0; i < tables.size(); ++i) {
+    order.emplace_back(ScoreCandidate(tables[i], sample, -1).penalty, i);
+  }
+  std::sort(order.begin(), order.end());
+  std::size_t best = 0;
   Score best_score;
-  for (const CandidateTable& table : tables) {  // in order of preference
-    const Score score = ScoreCandidate(
-        table, sample, best == nullptr ? std::numeric_limits<long>::max() : best_score.penalty);
-    if (best == nullptr || score.penalty < best_score.penalty ||
-        (score.penalty == best_score.penalty && score.reward > best_score.reward)) {
-      best = &table;
+  bool any = false;
+  for (const auto& [bound, index] : order) {
+    if (any && bound > best_score.penalty) break;
+    const Score score = ScoreCandidate(tables[index], sample,
+                                       any ? best_score.penalty : std::numeric_limits<long>::max());
+    if (!any || score.penalty < best_score.penalty ||
+        (score.penalty == best_score.penalty &&
+         (score.reward > best_score.reward ||
+          (score.reward == best_score.reward && index < best)))) {
+      best = index;
       best_score = score;
+      any = true;
     }
   }
   // "Clean": at most one point of penalty per 32 bytes above 0x7F (a stray symbol or name).
   // Right decodings of real text score 0 or nearly; a wrong one of a multi-byte text scores
   // about one point per byte or more.
   const bool clean = best_score.penalty * 32 <= static_cast<long>(best_score.high_bytes);
-  return {best->charset, clean};
+  return {tables[best].charset, clean};
 }
 
 bool MultiByteStructurePlausible(std::string_view bytes) {
