@@ -431,6 +431,9 @@ bool IsTablePart(GumboTag tag) {
 // the line break that row brings.
 class TableTracker {
  public:
+  // True inside a table (between <table> and its end tag).
+  bool InTable() const { return !tables_.empty(); }
+
   // False when the text at hand, in the current context, is not for the direct path.
   bool TextAllowed(std::string_view text) const {
     if (tables_.empty() || tables_.back().in_cell) return true;
@@ -529,6 +532,25 @@ class TableTracker {
   };
   std::vector<Table> tables_;  // innermost last
 };
+
+// Where the raw text of a script or style element that starts at `from` ends: the '<' of the
+// first "</" + the element's name (`lower`, `length` bytes, lower case; the text's case does
+// not matter) + white space, '/' or '>'; npos when there is none.
+std::size_t RawTextEnd(std::string_view html, std::size_t from, std::size_t length,
+                       const char* lower) {
+  for (std::size_t at = html.find("</", from); at != std::string_view::npos;
+       at = html.find("</", at + 2)) {
+    const std::size_t after = at + 2 + length;
+    if (after >= html.size()) return std::string_view::npos;
+    bool same = true;
+    for (std::size_t k = 0; k < length && same; ++k) {
+      const char c = html[at + 2 + k];
+      same = ((c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c) == lower[k];
+    }
+    if (same && (IsHtmlSpace(html[after]) || html[after] == '/' || html[after] == '>')) return at;
+  }
+  return std::string_view::npos;
+}
 
 // The common case without gumbo: text, ordinary tags with well-formed attributes, tables that
 // TableTracker accepts, simple comments, numeric references and HTML 4's named ones. Anything
@@ -648,7 +670,8 @@ std::optional<std::string> SimpleHtmlToText(std::string_view html) {
       lower[k] = (name[k] >= 'A' && name[k] <= 'Z') ? static_cast<char>(name[k] + 32) : name[k];
     }
     const GumboTag tag = gumbo_tagn_enum(lower, static_cast<unsigned>(name.size()));
-    if (NeedsTreeBuilder(tag)) return std::nullopt;
+    const bool raw_text = !end_tag && (tag == GUMBO_TAG_SCRIPT || tag == GUMBO_TAG_STYLE);
+    if (NeedsTreeBuilder(tag) && !(raw_text && !tables.InTable())) return std::nullopt;
     // Attributes: names, then optional values, quoted or not, up to the closing '>'.
     while (true) {
       while (j < html.size() && (IsHtmlSpace(html[j]) || html[j] == '/')) ++j;
@@ -683,6 +706,24 @@ std::optional<std::string> SimpleHtmlToText(std::string_view html) {
           }
         }
       }
+    }
+    if (raw_text) {
+      // Script and style outside tables: their text is invisible, and it ends at the first
+      // "</script" or "</style" followed by white space, '/' or '>', unless a script holds
+      // "<!--" (HTML's escaped script states, where "<script" nests: gumbo's job). The end tag
+      // must be plain ("</script>", white space allowed before the '>').
+      const std::size_t end = RawTextEnd(html, j + 1, name.size(), lower);
+      if (end == std::string_view::npos) return std::nullopt;
+      if (tag == GUMBO_TAG_SCRIPT &&
+          html.substr(j + 1, end - (j + 1)).find("<!--") != std::string_view::npos) {
+        return std::nullopt;
+      }
+      std::size_t k = end + 2 + name.size();
+      while (k < html.size() && IsHtmlSpace(html[k])) ++k;
+      if (k >= html.size() || html[k] != '>') return std::nullopt;
+      i = k + 1;
+      text_start = i;
+      continue;
     }
     if (!tables.Tag(tag, name, end_tag, builder)) return std::nullopt;
     builder.RequestBreak(BreakFor(tag));
@@ -816,6 +857,21 @@ std::size_t DepthBound(std::string_view html) {
   return html.size();
 }
 
+// gumbo's text of `html`, already cut to kMaxHtmlBytes and without controls.
+std::string GumboText(std::string_view html) {
+  html = html.substr(0, DepthBound(html));
+  GumboOptions options = kGumboDefaultOptions;
+  options.max_errors = 0;  // we do not report HTML errors: do not collect them
+  thread_local Arena arena;
+  options.allocator = &Arena::Allocate;
+  options.deallocator = &Arena::Deallocate;
+  options.userdata = &arena;
+  GumboOutput* output = gumbo_parse_with_options(&options, html.data(), html.size());
+  std::string text = output != nullptr ? ExtractText(output->document) : CollapseSpace(html);
+  arena.Reset();  // instead of gumbo_destroy_output: see Arena
+  return text;
+}
+
 }  // namespace
 
 std::string HtmlToText(std::string_view html) {
@@ -828,24 +884,16 @@ std::string HtmlToText(std::string_view html) {
     return builder.Take();
   }
   if (std::optional<std::string> simple = SimpleHtmlToText(html)) return std::move(*simple);
-  return HtmlToTextWithGumbo(html);
+  // Cleaning the cleaned text again changes nothing (a removed control joins two whole
+  // characters, which never make a C1 control or a noncharacter), but mapping C1 controls may
+  // have grown it past the cut.
+  return GumboText(Truncate(html));
 }
 
 std::string HtmlToTextWithGumbo(std::string_view html) {
   html = Truncate(html);
   std::string cleaned;
-  html = WithoutControls(html, cleaned);
-  html = html.substr(0, DepthBound(html));
-  GumboOptions options = kGumboDefaultOptions;
-  options.max_errors = 0;  // we do not report HTML errors: do not collect them
-  thread_local Arena arena;
-  options.allocator = &Arena::Allocate;
-  options.deallocator = &Arena::Deallocate;
-  options.userdata = &arena;
-  GumboOutput* output = gumbo_parse_with_options(&options, html.data(), html.size());
-  std::string text = output != nullptr ? ExtractText(output->document) : CollapseSpace(html);
-  arena.Reset();  // instead of gumbo_destroy_output: see Arena
-  return text;
+  return GumboText(WithoutControls(html, cleaned));
 }
 
 std::string CollapseSpace(std::string_view text) {

@@ -397,6 +397,31 @@ TEST_CASE("feeds::HtmlToText reads tables as gumbo does, directly where they are
   }
 }
 
+TEST_CASE("feeds::HtmlToText drops scripts and styles as gumbo does, directly where it can") {
+  using raqib::feeds::HtmlToText;
+  using raqib::feeds::HtmlToTextWithGumbo;
+  CHECK(HtmlToText("a<script>var x = \"<b>\";</script>b") == "ab");
+  CHECK(HtmlToText("<p>a</p><style type=\"text/css\">p { color: red }</style><p>b</p>") ==
+        "a\n\nb");
+  const char* const kFragments[] = {
+      "x<script>if (a < b) document.write('</div>');</script>y",
+      "x<SCRIPT src=\"s.js\"></SCRIPT >y",
+      "x<script>a</scripts>b</script>y",                 // not the end tag
+      "x<script>a</script/>y",                           // an end tag with '/'
+      "x<script>a</script foo>y",                        // ... with an attribute
+      "x<script><!-- <script>a</script> --></script>y",  // escaped script states
+      "x<script>never closed",
+      "x<style>a</style\tb>y",
+      "<table><tr><td><script>a</script>b</td></tr></table>",  // in a table: gumbo's
+      "<script>s</script>text after",
+      "<p>a<script>s</script>b</p>c",
+  };
+  for (const char* fragment : kFragments) {
+    INFO(fragment);
+    CHECK(HtmlToText(fragment) == HtmlToTextWithGumbo(fragment));
+  }
+}
+
 TEST_CASE("feeds::HtmlToText decodes HTML 4's named references as gumbo does") {
   using raqib::feeds::HtmlToText;
   using raqib::feeds::HtmlToTextWithGumbo;
