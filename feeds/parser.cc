@@ -889,15 +889,20 @@ class FeedBuilder {
 };
 
 bool IsNameChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' ||
-         c == ':' || static_cast<unsigned char>(c) >= 0x80;
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+         c == '-' || c == '.' || c == ':' || static_cast<unsigned char>(c) >= 0x80;
 }
 
 // pugixml leaves undefined entity references as text; XML calls them fatal. Report the first
 // one (the HTML decoding of text fields still turns &nbsp; and friends into characters). A
 // DOCTYPE may define entities, so a document with one is given the benefit of the doubt.
 std::optional<ParseIssue> FindUndefinedEntity(std::string_view doc) {
-  if (doc.substr(0, 4096).find("<!DOCTYPE") != std::string_view::npos) return std::nullopt;
+  // "<!DOCTYPE" within the first 4 KiB, found by its '!' (rarer than '<', which std::find
+  // would stop at for every tag).
+  const std::string_view head = doc.substr(0, 4096);
+  for (std::size_t k = head.find('!'); k != std::string_view::npos; k = head.find('!', k + 1)) {
+    if (k > 0 && head[k - 1] == '<' && head.substr(k + 1, 7) == "DOCTYPE") return std::nullopt;
+  }
   // Only two things matter: each '&', and each "<!" that may open a CDATA section or comment
   // (where '&' is just a character). Both are rare next to the '<' of every tag, so each is
   // looked for with memchr and the rest of the document is never visited byte by byte.
