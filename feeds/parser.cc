@@ -235,7 +235,8 @@ std::string RawText(pugi::xml_node node) {
       has_elements = true;
     }
   }
-  return has_elements ? InnerXml(node) : text;
+  if (has_elements) return InnerXml(node);
+  return text;  // moved (the conditional operator would copy it)
 }
 
 std::string EscapeHtml(std::string_view text) {
