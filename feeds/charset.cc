@@ -315,6 +315,7 @@ struct ByteTable {
   std::array<std::array<char, 4>, 256> utf8;  // the character, then padding
   std::array<std::uint8_t, 256> length;       // of the character in utf8
   std::array<bool, 256> replaced;             // the byte is unassigned: U+FFFD
+  bool ascii_identity = false;  // bytes 0x00-0x7F are themselves (not EBCDIC and the like)
 };
 
 // The table for `charset`, or null when it is not a single-byte charset (or ICU does not know
@@ -366,6 +367,12 @@ const ByteTable* SingleByteTable(std::string_view charset) {
       table->length[b] = 3;
     }
     table->replaced[b] = context.replaced;
+  }
+  table->ascii_identity = true;
+  for (int b = 0; b < 0x80; ++b) {
+    if (table->length[b] != 1 || table->utf8[b][0] != static_cast<char>(b) || table->replaced[b]) {
+      table->ascii_identity = false;
+    }
   }
   entry.table = std::move(table);
   return entry.table.get();
@@ -434,8 +441,21 @@ bool ConvertToUtf8(std::string_view bytes, std::string_view charset, std::string
     // Each character is copied as four bytes and the end moved by its length: one spare byte.
     utf8.resize_and_overwrite(bytes.size() * 3 + 1, [&](char* o, std::size_t) {
       std::size_t n = 0;
-      for (const char c : bytes) {
-        const auto b = static_cast<unsigned char>(c);
+      std::size_t i = 0;
+      while (i < bytes.size()) {
+        // Markup is ASCII: copied eight bytes at a time where the table leaves ASCII as it is.
+        if (table->ascii_identity) {
+          while (i + 8 <= bytes.size()) {
+            std::uint64_t word;
+            std::memcpy(&word, bytes.data() + i, 8);
+            if ((word & 0x8080808080808080ull) != 0) break;
+            std::memcpy(o + n, &word, 8);
+            n += 8;
+            i += 8;
+          }
+          if (i >= bytes.size()) break;
+        }
+        const auto b = static_cast<unsigned char>(bytes[i++]);
         std::memcpy(o + n, table->utf8[b].data(), 4);
         n += table->length[b];
         any_replaced |= table->replaced[b];
