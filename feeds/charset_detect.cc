@@ -176,6 +176,25 @@ bool Contains(const char* letters, UChar32 c) {
   return false;
 }
 
+bool IsAsciiAlnum(unsigned char c) {
+  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+// ASCII letters and digits, as every candidate reads them (the only ASCII in the words).
+ByteClass AsciiClass(unsigned char c) {
+  ByteClass out;
+  if (c >= 'a' && c <= 'z') {
+    out.kind = Kind::kLower;
+    out.script = kLatin;
+  } else if (c >= 'A' && c <= 'Z') {
+    out.kind = Kind::kUpper;
+    out.script = kLatin;
+  } else if (c >= '0' && c <= '9') {
+    out.kind = Kind::kDigit;
+  }
+  return out;
+}
+
 // The class of every byte in every candidate, from ICU's own conversion of that byte. Built once
 // per process (about 16 x 1 KB); a candidate ICU cannot open is left out.
 std::vector<CandidateTable> BuildTables() {
@@ -202,7 +221,7 @@ std::vector<CandidateTable> BuildTables() {
         ok = false;
         break;
       }
-      ByteClass cls = Classify(wide[0]);
+      ByteClass cls = b < 0x80 ? AsciiClass(static_cast<unsigned char>(b)) : Classify(wide[0]);
       if (b >= 0x80 && cls.script == kLatin) {
         const UChar32 lower = u_tolower(wide[0]);
         for (int l = 0; l < table.language_count; ++l) {
@@ -222,24 +241,6 @@ std::vector<CandidateTable> BuildTables() {
 const std::vector<CandidateTable>& Tables() {
   static const std::vector<CandidateTable> tables = BuildTables();  // thread-safe, immutable
   return tables;
-}
-
-bool IsAsciiAlnum(unsigned char c) {
-  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
-ByteClass AsciiClass(unsigned char c) {
-  ByteClass out;
-  if (c >= 'a' && c <= 'z') {
-    out.kind = Kind::kLower;
-    out.script = kLatin;
-  } else if (c >= 'A' && c <= 'Z') {
-    out.kind = Kind::kUpper;
-    out.script = kLatin;
-  } else if (c >= '0' && c <= '9') {
-    out.kind = Kind::kDigit;
-  }
-  return out;
 }
 
 bool IsBicameralNonLatin(Script script) { return script == kCyrillic || script == kGreek; }
@@ -420,16 +421,7 @@ Score ScoreCandidate(const CandidateTable& table, const Sample& sample, long lim
     return score;
   }
 
-  static const std::array<ByteClass, 128> ascii = [] {
-    std::array<ByteClass, 128> out;
-    for (int b = 0; b < 128; ++b) {
-      out[static_cast<std::size_t>(b)] = AsciiClass(static_cast<unsigned char>(b));
-    }
-    return out;
-  }();
-  const auto class_of = [&](unsigned char b) -> const ByteClass& {
-    return b < 0x80 ? ascii[b] : table.classes[b];
-  };
+  const auto class_of = [&](unsigned char b) -> const ByteClass& { return table.classes[b]; };
   const std::string_view words = sample.words;
 
   std::size_t start = 0;
