@@ -12,8 +12,9 @@ namespace raqib::feeds {
 // HTML 4's named character references (and &apos;), with the characters HTML5 gives them,
 // which are gumbo's (HTML5 changed two: &lang; and &rang;). Sorted by name for a binary search;
 // generated from Python's html.entities (name2codepoint for the names, html5 for the values),
-// and the test checks every one against gumbo. HTML5's other two thousand names, and the
-// legacy forms without ';', are left to gumbo.
+// and the test checks every one against gumbo. HTML5's other two thousand names are left to
+// gumbo; the legacy forms without ';' (HTML 4's Latin-1 names and amp, lt, gt, quot) are read
+// from this table too.
 struct NamedReference {
   std::string_view name;
   std::string_view text;

@@ -533,6 +533,40 @@ class TableTracker {
   std::vector<Table> tables_;  // innermost last
 };
 
+// HTML5 reads the "legacy" references without their ';' as well: HTML 4's Latin-1 ones
+// (&nbsp; to &yuml;) and &amp; &lt; &gt; &quot; (and upper-case &AMP; &COPY; &GT; &LT; &QUOT;
+// &REG;, which are not in kNamedReferences: a name starting with one of those is gumbo's).
+bool IsLegacy(const NamedReference& reference) {
+  const auto lead = static_cast<unsigned char>(reference.text.empty() ? 0 : reference.text[0]);
+  return (reference.text.size() == 2 && (lead == 0xC2 || lead == 0xC3)) ||
+         reference.name == "amp" || reference.name == "lt" || reference.name == "gt" ||
+         reference.name == "quot";
+}
+
+// The legacy names kNamedReferences does not have.
+bool StartsWithUpperCaseLegacy(std::string_view name) {
+  for (const std::string_view upper : {"AMP", "COPY", "GT", "LT", "QUOT", "REG"}) {
+    if (name.starts_with(upper)) return true;
+  }
+  return false;
+}
+
+// In text, "&" + `name` without ';' is the longest legacy name `name` starts with (and the
+// rest is text); null when there is none.
+const NamedReference* LongestLegacyReference(std::string_view name) {
+  constexpr std::size_t kLongestLegacyName = 6;  // "frac12", "middot", ...
+  for (std::size_t length = std::min(name.size(), kLongestLegacyName); length >= 2; --length) {
+    const std::string_view prefix = name.substr(0, length);
+    const auto* found = std::lower_bound(
+        std::begin(kNamedReferences), std::end(kNamedReferences), prefix,
+        [](const NamedReference& named, std::string_view key) { return named.name < key; });
+    if (found != std::end(kNamedReferences) && found->name == prefix && IsLegacy(*found)) {
+      return found;
+    }
+  }
+  return nullptr;
+}
+
 // Where the raw text of a script or style element that starts at `from` ends: the '<' of the
 // first "</" + the element's name (`lower`, `length` bytes, lower case; the text's case does
 // not matter) + white space, '/' or '>'; npos when there is none.
@@ -605,13 +639,27 @@ std::optional<std::string> SimpleHtmlToText(std::string_view html) {
         AppendUtf8(decoded, value);
         i = j + 1;
       } else if (j < html.size() && (IsAsciiAlpha(html[j]) || (html[j] >= '0' && html[j] <= '9'))) {
-        // A name and its ';' (longer names than HTML 4's are left to gumbo).
+        // A name and its ';' (longer names than HTML 4's are left to gumbo), or a legacy name
+        // without one.
         std::size_t end = j;
         while (end < html.size() && end - j <= kLongestReferenceName &&
                (IsAsciiAlpha(html[end]) || (html[end] >= '0' && html[end] <= '9'))) {
           ++end;
         }
-        if (end >= html.size() || html[end] != ';') return std::nullopt;
+        if (end >= html.size() || html[end] != ';') {
+          const std::string_view name = html.substr(j, end - j);
+          if (const NamedReference* legacy = LongestLegacyReference(name)) {
+            builder.AppendText(legacy->text, false);
+            i = j + legacy->name.size();
+          } else if (StartsWithUpperCaseLegacy(name)) {
+            return std::nullopt;
+          } else {
+            builder.AppendText("&", false);  // no reference ("?a=1&b=2"): the '&' is text
+            i = j;
+          }
+          text_start = i;
+          continue;
+        }
         const std::string_view name = html.substr(j, end - j);
         const auto* found = std::lower_bound(
             std::begin(kNamedReferences), std::end(kNamedReferences), name,

@@ -433,6 +433,29 @@ TEST_CASE("feeds::HtmlToText decodes HTML 4's named references as gumbo does") {
   }
 }
 
+TEST_CASE("feeds::HtmlToText reads references without their ';' as gumbo does") {
+  using raqib::feeds::HtmlToText;
+  using raqib::feeds::HtmlToTextWithGumbo;
+  CHECK(HtmlToText("AT&amp T &copy 2010, caf&eacute; &notit") == "AT& T © 2010, café ¬it");
+  // Every name, then text that could extend it or end it, or the end of the fragment: the
+  // legacy names (HTML 4's Latin-1 ones, amp, lt, gt, quot) decode, the others stay text.
+  for (const raqib::feeds::NamedReference& named : raqib::feeds::kNamedReferences) {
+    for (const char* after : {"", " x", "x", "1;", "in;", "&amp;"}) {
+      const std::string fragment = "a&" + std::string(named.name) + after;
+      INFO(fragment);
+      CHECK(HtmlToText(fragment) == HtmlToTextWithGumbo(fragment));
+    }
+  }
+  for (const char* fragment :
+       {"&AMP x",        "&COPY2010",   "&LTb",     "&GT",    "&QUOT;",  "&REGx",
+        "&ampx",         "&nbspx&nbsp", "&frac12x", "&fra",   "&#233",   "&Eacutex",
+        "?a=1&b=2&id=3", "&xyz",        "&xyz;",    "&AMPLE", "&REGION", "&Q",
+        "&1x",           "&9;"}) {
+    INFO(fragment);
+    CHECK(HtmlToText(fragment) == HtmlToTextWithGumbo(fragment));
+  }
+}
+
 TEST_CASE("feeds::HtmlToText copies text verbatim where its spacing is already clean") {
   using raqib::feeds::HtmlToText;
   CHECK(HtmlToText("one two  three \n\n four") == "one two three\n\nfour");
