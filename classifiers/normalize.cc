@@ -156,11 +156,31 @@ const std::array<unsigned char, 128>& AsciiBlock() {
   return table;
 }
 
+// Not a code: marks a byte pair that is not a two-byte U+0600..U+06FF character.
+constexpr unsigned char kNotArabic = 0xFF;
+
+// Codes of the byte pairs (b0, b1) with b0 in 0xD8..0xDB, indexed by ((b0 - 0xD8) << 8) | b1:
+// the code of U+0600..U+06FF when b1 is a continuation byte, else kNotArabic. One lookup
+// replaces the continuation test and the assembly of the code point.
+const std::array<unsigned char, 4 * 256>& ArabicPairs() {
+  static const std::array<unsigned char, 4 * 256> table = [] {
+    std::array<unsigned char, 4 * 256> t{};
+    t.fill(kNotArabic);
+    const auto& arabic = ArabicBlock();
+    for (unsigned lead = 0; lead < 4; ++lead) {
+      for (unsigned b1 = 0x80; b1 < 0xC0; ++b1)
+        t[(lead << 8) | b1] = arabic[(lead << 6) | (b1 & 0x3F)];
+    }
+    return t;
+  }();
+  return table;
+}
+
 }  // namespace
 
 void Normalize(std::string_view input, NormalizedText& out) {
-  const auto& arabic = ArabicBlock();
   const auto& ascii = AsciiBlock();
+  const auto& pairs = ArabicPairs();
   const auto* in = reinterpret_cast<const unsigned char*>(input.data());
   const std::size_t size = input.size();
   // Sized for the worst case (one code per byte) without zeroing (OffsetVector, and
@@ -173,38 +193,50 @@ void Normalize(std::string_view input, NormalizedText& out) {
   std::uint32_t* end = out.end.data();
   std::size_t n = 0;
   out.codes.resize_and_overwrite(size, [&](char* codes, std::size_t) noexcept {
+    // The character at [at, next) becomes `code`, or is dropped: a dropped mark belongs to
+    // the character before it, so spans keep the tashkeel.
+    const auto emit = [&](unsigned char code, std::size_t at, std::size_t next) {
+      if (code == kDrop) {
+        if (n > 0) end[n - 1] = static_cast<std::uint32_t>(next);
+        return;
+      }
+      codes[n] = static_cast<char>(code);
+      begin[n] = static_cast<std::uint32_t>(at);
+      end[n] = static_cast<std::uint32_t>(next);
+      ++n;
+    };
     std::size_t i = 0;
-    while (i < size) {
-      std::size_t len = 0;
-      unsigned char code = kOtherSymbol;
-      const unsigned char b0 = in[i];
+    // ASCII and two-byte U+0600..U+06FF, nearly all the text, without decoding; the loop
+    // stops one byte short of the end so the second byte can always be read.
+    while (i + 1 < size) {
+      const unsigned b0 = in[i];
       if (b0 < 0x80) {
-        len = 1;
-        code = ascii[b0];
-      } else if (b0 >= 0xD8 && b0 <= 0xDB && i + 1 < size && (in[i + 1] & 0xC0) == 0x80) {
-        // Two-byte U+0600..U+06FF.
-        len = 2;
-        code = arabic[((b0 & 0x03) << 6) | (in[i + 1] & 0x3F)];
-      } else {
-        char32_t cp = 0;
-        len = DecodeUtf8(input, i, cp);
-        if (len == 0) {
-          len = 1;  // an invalid byte stands for itself
-        } else {
-          code = CodeOf(cp);
+        emit(ascii[b0], i, i + 1);
+        ++i;
+        continue;
+      }
+      const unsigned lead = b0 - 0xD8;
+      if (lead < 4) {
+        const unsigned char code = pairs[(lead << 8) | in[i + 1]];
+        if (code != kNotArabic) {
+          emit(code, i, i + 2);
+          i += 2;
+          continue;
         }
       }
-      const auto next = static_cast<std::uint32_t>(i + len);
-      if (code == kDrop) {
-        // A dropped mark belongs to the character before it, so spans keep the tashkeel.
-        if (n > 0 && end[n - 1] == i) end[n - 1] = next;
+      char32_t cp = 0;
+      const std::size_t len = DecodeUtf8(input, i, cp);
+      if (len == 0) {
+        emit(kOtherSymbol, i, i + 1);  // an invalid byte stands for itself
+        ++i;
       } else {
-        codes[n] = static_cast<char>(code);
-        begin[n] = static_cast<std::uint32_t>(i);
-        end[n] = next;
-        ++n;
+        emit(CodeOf(cp), i, i + len);
+        i += len;
       }
-      i += len;
+    }
+    if (i < size) {
+      const unsigned b0 = in[i];
+      emit(b0 < 0x80 ? ascii[b0] : kOtherSymbol, i, size);  // a lone lead byte is invalid
     }
     return n;
   });
