@@ -49,6 +49,8 @@ constexpr std::array<const char*, 61> kSuffixesUtf8 = {
 // A proclitic chain with what it says about the word after it, worked out once.
 struct Prefix {
   std::string codes;
+  std::uint8_t skip = 0;     // codes.size()
+  std::uint8_t clitic = 0;   // Hit::clitic of a word after this chain
   bool future = false;       // ends in سـ: only an imperfect verb may follow
   bool preposition = false;  // carries ب ل ك (after an optional و ف)
   bool article = false;      // carries ال (or لل)
@@ -59,30 +61,34 @@ struct Prefix {
 
 // Proclitic chains are at most this many codes long.
 constexpr std::size_t kMaxChain = 4;
+// The chain trie's nodes are numbered in a byte.
+static_assert(kPrefixesUtf8.size() * kMaxChain < 255);
 // Suffixes are at most this many codes long, over at most 8 letters (ه ا ن ي ت و م ك).
 constexpr std::size_t kMaxSuffix = 4;
 constexpr std::uint8_t kNoChain = 0xFF;
 
+// Bits of Affixes::first_class: what the first code of a stem allows before it.
+constexpr std::uint8_t kAfterFuture = 1;  // ي ت ن ا: may follow the future prefix سـ
+constexpr std::uint8_t kAfterLam = 2;     // ي ت ن: ل before it may be ل of purpose
+
 struct Affixes {
   std::vector<Prefix> prefixes;  // longest first; the empty chain is the last
-  // The chains as a trie over their letters, so one pass over a token's first codes finds
-  // every chain that starts it (they nest: و, وب, وبال). chain_letter maps a code to 1..7
-  // (0: no chain has it); chain_next[node][letter] is the child (0: none); chain_at[node] is
-  // the index in `prefixes` of the chain spelled by node, or kNoChain.
-  std::array<std::uint8_t, 256> chain_letter{};
-  std::vector<std::array<std::uint8_t, 8>> chain_next;
+  // The chains as a trie over their codes, so one pass over a token's first codes finds
+  // every chain that starts it (they nest: و, وب, وبال). chain_next[node][code] is the child
+  // (0: none), one table read per code; chain_at[node] is the index in `prefixes` of the
+  // chain spelled by node, or kNoChain.
+  std::vector<std::array<std::uint8_t, 256>> chain_next;
   std::vector<std::uint8_t> chain_at;
+  std::array<std::uint8_t, 256> first_class{};  // kAfterFuture | kAfterLam per code
   // Suffixes as bitmaps, one per length: a suffix letter maps to 0..7 (suffix_letter holds
   // 1 + that, 0 for any other code), and a suffix of length n sets bit sum(letter_i * 8^i) of
   // suffix_bits[n]. One table read per check (this runs for every trie node that ends a
   // word, in every token).
   std::array<std::uint8_t, 256> suffix_letter{};
   std::array<std::vector<std::uint64_t>, kMaxSuffix + 1> suffix_bits;
-  std::array<unsigned char, 4> imperfect{};  // ي ت ن ا: what may follow the future prefix
-  unsigned char alef = 0;
-  unsigned char lam = 0;
   unsigned char ya = 0;          // ي: a suffix starting with it on a name is the nisba
   std::string plural_in;         // ين, the sound plural, which is not
+  std::uint8_t empty_chain = 0;  // index of the empty chain in `prefixes`
   std::size_t article_size = 0;  // codes in ال
 };
 
@@ -110,28 +116,30 @@ const Affixes& GetAffixes() {
       p.verb_ok = p.codes.find_first_not_of(verb) == std::string::npos;
       p.lam = rest.size() == 1 && rest[0] == lil[0];
       p.lil = rest.ends_with(lil);
+      p.skip = static_cast<std::uint8_t>(p.codes.size());
+      // The article stays with the name it opens; after لل nothing can be cut (see Hit).
+      p.clitic =
+          p.lil ? 0 : static_cast<std::uint8_t>(p.article ? p.skip - article.size() : p.skip);
       a.prefixes.push_back(std::move(p));
     }
     std::stable_sort(a.prefixes.begin(), a.prefixes.end(), [](const Prefix& x, const Prefix& y) {
       return x.codes.size() > y.codes.size();
     });
+    a.empty_chain = static_cast<std::uint8_t>(a.prefixes.size() - 1);
     a.chain_next.emplace_back();
     a.chain_next.back().fill(0);
     a.chain_at.push_back(kNoChain);
-    std::uint8_t letters = 0;
     for (std::size_t k = 0; k < a.prefixes.size(); ++k) {
       std::size_t node = 0;
       for (const char ch : a.prefixes[k].codes) {
-        std::uint8_t& letter = a.chain_letter[static_cast<unsigned char>(ch)];
-        if (letter == 0) letter = ++letters;
-        if (letter >= 8) throw std::logic_error("kPrefixesUtf8: more than 7 proclitic letters");
-        if (a.chain_next[node][letter] == 0) {
-          a.chain_next[node][letter] = static_cast<std::uint8_t>(a.chain_next.size());
+        std::uint8_t& next = a.chain_next[node][static_cast<unsigned char>(ch)];
+        if (next == 0) {
+          next = static_cast<std::uint8_t>(a.chain_next.size());
           a.chain_next.emplace_back();
           a.chain_next.back().fill(0);
           a.chain_at.push_back(kNoChain);
         }
-        node = a.chain_next[node][letter];
+        node = a.chain_next[node][static_cast<unsigned char>(ch)];
       }
       if (!a.prefixes[k].codes.empty()) a.chain_at[node] = static_cast<std::uint8_t>(k);
     }
@@ -152,9 +160,9 @@ const Affixes& GetAffixes() {
       }
       a.suffix_bits[codes.size()][bit / 64] |= std::uint64_t{1} << (bit % 64);
     }
-    a.imperfect = {ArabicCode("ي"), ArabicCode("ت"), ArabicCode("ن"), ArabicCode("ا")};
-    a.alef = ArabicCode("ا");
-    a.lam = ArabicCode("ل");
+    for (const char* letter : {"ي", "ت", "ن"})
+      a.first_class[ArabicCode(letter)] = kAfterFuture | kAfterLam;
+    a.first_class[ArabicCode("ا")] = kAfterFuture;
     return a;
   }();
   return affixes;
@@ -453,118 +461,116 @@ std::expected<void, std::string> Lexicon::AddUncompiled(Category category,
   return {};
 }
 
-bool Lexicon::MayStartWord(std::string_view stem) const {
-  if (stem.size() < 2) return false;
-  const std::uint32_t a = symbol_[static_cast<unsigned char>(stem[0])];
-  const std::uint32_t b = symbol_[static_cast<unsigned char>(stem[1])];
+// Inline: called for every chain of every token, and small.
+inline bool Lexicon::MayStartWord(const unsigned char* stem, std::size_t size) const {
+  if (size < 2) return false;
+  const std::uint32_t a = symbol_[stem[0]];
+  const std::uint32_t b = symbol_[stem[1]];
   if (a == 0 || b == 0) return true;  // outside the compact alphabet: just walk
   const std::uint32_t bi = a * kSymbols + b;
   if (two_letter_[bi / 64] & (std::uint64_t{1} << (bi % 64))) return true;
-  if (stem.size() < 3) return false;
-  const std::uint32_t c = symbol_[static_cast<unsigned char>(stem[2])];
+  if (size < 3) return false;
+  const std::uint32_t c = symbol_[stem[2]];
   if (c == 0) return true;
   const std::uint32_t tri = bi * kSymbols + c;
   return (trigram_[tri / 64] & (std::uint64_t{1} << (tri % 64))) != 0;
 }
 
-void Lexicon::MatchToken(std::string_view token, std::uint32_t index,
-                         std::vector<WordMatch>& out) const {
+void Lexicon::MatchToken(const unsigned char* token, std::size_t size, std::uint32_t index,
+                         FoundNode* found, std::vector<WordMatch>& out) const {
   const Affixes& affixes = GetAffixes();
   // Every chain, the empty one too, must leave at least two codes of stem.
-  if (token.size() < 2) return;
+  if (size < 2) return;
   // Readings of a word by this token start here; earlier entries belong to earlier tokens, so
   // a word seen before in the article is recorded again at this token (its own hit).
   const std::size_t token_start = out.size();
-  // The proclitic chains that start the token, found in one pass over its first codes, tried
-  // longest first and then the empty chain (the order decides the order of `out`).
-  std::array<std::uint8_t, kMaxChain + 1> chains{};
-  std::size_t chain_count = 0;
+  // The proclitic chains that start the token, found in one pass over its first codes after
+  // the empty chain (chains[0]); tried from the longest down to the empty chain (the order
+  // decides the order of `out`).
+  std::array<std::uint8_t, kMaxChain + 1> chains;
+  chains[0] = affixes.empty_chain;
+  std::size_t chain_count = 1;
   std::size_t chain_node = 0;
-  for (std::size_t d = 0; d < kMaxChain && d + 2 < token.size(); ++d) {
-    const std::uint8_t letter = affixes.chain_letter[static_cast<unsigned char>(token[d])];
-    if (letter == 0) break;
-    chain_node = affixes.chain_next[chain_node][letter];
+  const std::size_t chain_depth = std::min(kMaxChain, size - 2);
+  for (std::size_t d = 0; d < chain_depth; ++d) {
+    chain_node = affixes.chain_next[chain_node][token[d]];
     if (chain_node == 0) break;
     if (affixes.chain_at[chain_node] != kNoChain)
       chains[chain_count++] = affixes.chain_at[chain_node];
   }
-  std::reverse(chains.begin(), chains.begin() + static_cast<std::ptrdiff_t>(chain_count));
-  chains[chain_count++] = static_cast<std::uint8_t>(affixes.prefixes.size() - 1);
-  for (std::size_t k = 0; k < chain_count; ++k) {
+  const DaNode* da = da_.data();
+  for (std::size_t k = chain_count; k-- > 0;) {
     const Prefix& p = affixes.prefixes[chains[k]];
-    const std::size_t skip = p.codes.size();
-    const bool future = p.future;
-    const bool article = p.article;
-    const bool preposition = p.preposition;
-    // The article stays with the name it opens; after لل nothing can be cut (see Hit).
-    const std::uint8_t clitic =
-        p.lil ? 0 : static_cast<std::uint8_t>(article ? skip - affixes.article_size : skip);
-    const auto first = static_cast<unsigned char>(token[skip]);
-    if (future && std::find(affixes.imperfect.begin(), affixes.imperfect.end(), first) ==
-                      affixes.imperfect.end()) {
-      continue;
-    }
-    // ل of purpose or consequence before an imperfect verb ("ليعلن", "لتؤكد"); not before
-    // ا, where it is the preposition before a noun ("لاستهدافها").
-    const bool verb_ok =
-        p.verb_ok || (p.lam && (first == affixes.imperfect[0] || first == affixes.imperfect[1] ||
-                                first == affixes.imperfect[2]));
+    const std::size_t skip = p.skip;
+    const std::uint8_t first_class = affixes.first_class[token[skip]];
+    if (p.future && (first_class & kAfterFuture) == 0) continue;
     // The stem is walked from the root (unless MayStartWord rules that out), and after "لل"
     // (ل + ال with the alef dropped) also from the trie's ال node, so a word entered with its
-    // article ("الحوثيين") is found in "للحوثيين".
-    std::array<std::uint32_t, 2> starts{};
-    std::size_t start_count = 0;
-    if (MayStartWord(token.substr(skip))) starts[start_count++] = 0;
-    if (p.lil && al_node_ != 0) starts[start_count++] = al_node_;
-    const DaNode* da = da_.data();
-    for (std::size_t from = 0; from < start_count; ++from) {
-      std::uint32_t node = starts[from];
-      for (std::size_t i = skip; i < token.size(); ++i) {
-        const std::uint32_t symbol = da_symbol_[static_cast<unsigned char>(token[i])];
+    // article ("الحوثيين") is found in "للحوثيين". The walks only note the nodes where words
+    // end (at most one per code, so `found` has room for 2 * size); their words are checked
+    // after the walks, which keeps the walk's loop small.
+    std::size_t found_count = 0;
+    for (int from = 0; from < 2; ++from) {
+      std::uint32_t node = 0;
+      if (from == 0) {
+        if (!MayStartWord(token + skip, size - skip)) continue;
+      } else {
+        if (!p.lil || al_node_ == 0) break;
+        node = al_node_;
+      }
+      for (std::size_t i = skip; i < size; ++i) {
+        const std::uint32_t symbol = da_symbol_[token[i]];
         const std::uint32_t t = da[node].base + symbol;
         if (symbol == 0 || da[t].check != node) break;
         node = t;
-        const DaNode& flat = da[t];
-        if (flat.word_count == 0) continue;
-        const std::span<const std::uint32_t> words(flat_words_.data() + flat.first_word,
-                                                   flat.word_count);
-        const std::string_view rest = token.substr(i + 1);
-        for (const std::uint32_t packed : words) {
-          const std::uint32_t w = packed >> 3;
-          bool ok = false;
-          switch (static_cast<Mode>(packed & 7)) {
-            case Mode::kStem: ok = rest.empty() || IsSuffix(affixes, rest); break;
-            case Mode::kName:
-              // ي-initial endings are the nisba (ي، ية، يين، يون، يات), except the plural ين.
-              ok = rest.empty() || ((static_cast<unsigned char>(rest[0]) != affixes.ya ||
-                                     rest == affixes.plural_in) &&
-                                    IsSuffix(affixes, rest));
-              break;
-            case Mode::kPrefix: ok = true; break;
-            case Mode::kExact: ok = rest.empty() && skip == 0; break;
-            // A verb takes no bare ي: "الذكرى" (ى folded to ي) is not ذكر + ي.
-            case Mode::kVerb:
-              ok = verb_ok &&
-                   (rest.empty() ||
-                    (IsSuffix(affixes, rest) &&
-                     !(rest.size() == 1 && static_cast<unsigned char>(rest[0]) == affixes.ya)));
-              break;
-          }
-          if (!ok) continue;
-          // A token has a handful of readings at most, so a scan of its own finds a word
-          // read before.
-          std::size_t seen = token_start;
-          while (seen < out.size() && out[seen].word != w) ++seen;
-          if (seen < out.size()) {
-            // The plainest reading wins: without the future prefix, without a preposition.
-            WordMatch& m = out[seen];
-            m.future = m.future && future;
-            m.preposition = m.preposition && preposition;
-            m.article = m.article && article;
-            m.clitic = std::min(m.clitic, clitic);
-          } else {
-            out.push_back({w, index, future, preposition, article, clitic});
-          }
+        if (da[t].word_count != 0) found[found_count++] = {static_cast<std::uint32_t>(i), t};
+      }
+    }
+    // ل of purpose or consequence before an imperfect verb ("ليعلن", "لتؤكد"); not before
+    // ا, where it is the preposition before a noun ("لاستهدافها").
+    const bool verb_ok = p.verb_ok || (p.lam && (first_class & kAfterLam) != 0);
+    for (std::size_t f = 0; f < found_count; ++f) {
+      const std::size_t i = found[f].last;
+      const DaNode& flat = da[found[f].node];
+      const std::span<const std::uint32_t> words(flat_words_.data() + flat.first_word,
+                                                 flat.word_count);
+      const std::string_view rest(reinterpret_cast<const char*>(token) + i + 1, size - i - 1);
+      for (const std::uint32_t packed : words) {
+        const std::uint32_t w = packed >> 3;
+        bool ok = false;
+        switch (static_cast<Mode>(packed & 7)) {
+          case Mode::kStem: ok = rest.empty() || IsSuffix(affixes, rest); break;
+          case Mode::kName:
+            // ي-initial endings are the nisba (ي، ية، يين، يون، يات), except the plural ين.
+            ok =
+                rest.empty() ||
+                ((static_cast<unsigned char>(rest[0]) != affixes.ya || rest == affixes.plural_in) &&
+                 IsSuffix(affixes, rest));
+            break;
+          case Mode::kPrefix: ok = true; break;
+          case Mode::kExact: ok = rest.empty() && skip == 0; break;
+          // A verb takes no bare ي: "الذكرى" (ى folded to ي) is not ذكر + ي.
+          case Mode::kVerb:
+            ok = verb_ok &&
+                 (rest.empty() ||
+                  (IsSuffix(affixes, rest) &&
+                   !(rest.size() == 1 && static_cast<unsigned char>(rest[0]) == affixes.ya)));
+            break;
+        }
+        if (!ok) continue;
+        // A token has a handful of readings at most, so a scan of its own finds a word
+        // read before.
+        std::size_t seen = token_start;
+        while (seen < out.size() && out[seen].word != w) ++seen;
+        if (seen < out.size()) {
+          // The plainest reading wins: without the future prefix, without a preposition.
+          WordMatch& m = out[seen];
+          m.future = m.future && p.future;
+          m.preposition = m.preposition && p.preposition;
+          m.article = m.article && p.article;
+          m.clitic = std::min(m.clitic, p.clitic);
+        } else {
+          out.push_back({w, index, p.future, p.preposition, p.article, p.clitic});
         }
       }
     }
@@ -574,17 +580,21 @@ void Lexicon::MatchToken(std::string_view token, std::uint32_t index,
 void Lexicon::Match(std::string_view codes, const std::vector<Token>& tokens,
                     std::vector<Hit>& hits) const {
   hits.clear();
+  const auto* text = reinterpret_cast<const unsigned char*>(codes.data());
   // Words matched by each token: flat list plus offsets, so phrases can look ahead.
   std::vector<WordMatch> matched;
   std::vector<std::uint32_t> offsets;
   offsets.reserve(tokens.size() + 1);
   matched.reserve(tokens.size());
+  // MatchToken's scratch: room for two walks of the longest token so far.
+  std::vector<FoundNode> found;
   for (std::size_t t = 0; t < tokens.size(); ++t) {
     offsets.push_back(static_cast<std::uint32_t>(matched.size()));
     const Token& token = tokens[t];
     if (token.end > codes.size() || token.begin >= token.end) continue;
-    MatchToken(codes.substr(token.begin, token.end - token.begin), static_cast<std::uint32_t>(t),
-               matched);
+    const std::size_t size = token.end - token.begin;
+    if (2 * size > found.size()) found.resize(2 * size);
+    MatchToken(text + token.begin, size, static_cast<std::uint32_t>(t), found.data(), matched);
   }
   offsets.push_back(static_cast<std::uint32_t>(matched.size()));
 
@@ -594,6 +604,8 @@ void Lexicon::Match(std::string_view codes, const std::vector<Token>& tokens,
     }
     return false;
   };
+  // Most matches start one hit; reserved so the list is not copied as it grows.
+  hits.reserve(matched.size());
   // The matches are in token order, so going through them (not through every token, most
   // of which match nothing) yields the hits in token order.
   for (const WordMatch& m : matched) {

@@ -149,9 +149,16 @@ class Lexicon {
     bool article = false;
     std::uint8_t clitic = 0;  // see Hit::clitic
   };
-  // Words matching the token (number `index` in the list), appended to `out` (a word once
-  // per token, its plainest reading).
-  void MatchToken(std::string_view token, std::uint32_t index, std::vector<WordMatch>& out) const;
+  // A trie node where words end, met on a walk over a token's stem at its code `last`.
+  struct FoundNode {
+    std::uint32_t last;
+    std::uint32_t node;
+  };
+  // Words matching the `size` codes of `token` (number `index` in the list), appended to
+  // `out` (a word once per token, its plainest reading). `found` is scratch with room for
+  // 2 * size entries.
+  void MatchToken(const unsigned char* token, std::size_t size, std::uint32_t index,
+                  FoundNode* found, std::vector<WordMatch>& out) const;
 
   std::expected<void, std::string> AddUncompiled(Category category, std::string_view canonical,
                                                  std::string_view forms, std::string_view source);
@@ -183,8 +190,9 @@ class Lexicon {
   std::array<std::uint8_t, 256> symbol_{};  // code byte -> 1..63, 0 = not in the alphabet
   std::vector<std::uint64_t> trigram_;      // bit per (first, second, third) symbol of a path
   std::vector<std::uint64_t> two_letter_;   // bit per two-letter word
-  // False when no lexicon word can start at `stem` (a cheap filter before the trie walk).
-  bool MayStartWord(std::string_view stem) const;
+  // False when no lexicon word can start at the `size` codes of `stem` (a cheap filter
+  // before the trie walk).
+  bool MayStartWord(const unsigned char* stem, std::size_t size) const;
   // Words ending at each node as (word << 3) | mode, so the walk reads no Word to check them.
   std::vector<std::uint32_t> flat_words_;
   std::map<std::pair<std::string, Mode>, std::uint32_t> word_ids_;  // (codes, mode) -> word
