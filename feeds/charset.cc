@@ -195,15 +195,21 @@ std::string DetectWithIcu(std::string_view sample) {
 }
 
 // Best guess for bytes that are not UTF-8 and declare nothing believable. Our own detector
-// (charset_detect.h) picks among the single-byte code pages; ICU's is asked only when no
-// single-byte one reads the text cleanly and a multi-byte encoding fits its structure.
+// (charset_detect.h) picks among the single-byte code pages; when none reads the text cleanly
+// and a multi-byte encoding fits its structure, our rules for those, and ICU's detector when
+// they are unsure.
 std::string Detect(std::string_view bytes) {
   const std::string_view sample = bytes.substr(0, kDetectBytes);
   if (LooksArabic(sample)) {
     if (auto arabic = PickArabic(sample)) return *arabic;
   }
   const SingleByteGuess guess = GuessSingleByteCharset(sample);
-  if (!guess.clean && MultiByteStructurePlausible(sample)) return DetectWithIcu(sample);
+  if (!guess.clean && MultiByteStructurePlausible(sample)) {
+    if (const std::string_view multibyte = GuessMultiByteCharset(sample); !multibyte.empty()) {
+      return std::string(multibyte);
+    }
+    return DetectWithIcu(sample);
+  }
   if (guess.charset == "windows-1256" || guess.charset == "ISO-8859-6") {
     if (auto arabic = PickArabic(sample)) return *arabic;
   }

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -614,6 +615,48 @@ Structure Big5(std::string_view s) {
   return out;
 }
 
+// What a multi-byte candidate makes of the sample: characters above U+007F by kind.
+struct CjkCounts {
+  long total = 0;
+  long kana = 0;       // Hiragana and Katakana (full width)
+  long half_kana = 0;  // half-width Katakana: what Shift_JIS makes of EUC bytes
+  long han = 0;
+  long hangul = 0;  // syllables (not the compatibility jamo EUC-KR puts where EUC-JP has kana)
+  long bad = 0;     // unassigned, private use, U+FFFD
+};
+
+// Decodes `sample` with ICU's converter for `charset` and counts; nullopt when ICU cannot.
+std::optional<CjkCounts> CountCjk(std::string_view sample, const char* charset) {
+  UErrorCode status = U_ZERO_ERROR;
+  std::unique_ptr<UConverter, ConverterCloser> conv(ucnv_open(charset, &status));
+  if (U_FAILURE(status) || !conv) return std::nullopt;
+  std::u16string wide(sample.size() + 1, u'\0');  // at most one unit per byte
+  const int32_t units = ucnv_toUChars(conv.get(), wide.data(), static_cast<int32_t>(wide.size()),
+                                      sample.data(), static_cast<int32_t>(sample.size()), &status);
+  if (U_FAILURE(status)) return std::nullopt;
+  CjkCounts counts;
+  for (int32_t i = 0; i < units;) {
+    UChar32 c;
+    U16_NEXT(wide.data(), i, units, c);
+    if (c < 0x80) continue;
+    ++counts.total;
+    const auto type = static_cast<UCharCategory>(u_charType(c));
+    if (c == 0xFFFD || c == 0x1A || type == U_UNASSIGNED || type == U_PRIVATE_USE_CHAR ||
+        type == U_SURROGATE) {
+      ++counts.bad;
+    } else if (c >= 0x3040 && c <= 0x30FF) {
+      ++counts.kana;
+    } else if (c >= 0xFF61 && c <= 0xFF9F) {
+      ++counts.half_kana;
+    } else if (c >= 0xAC00 && c <= 0xD7A3) {
+      ++counts.hangul;
+    } else if (UErrorCode e = U_ZERO_ERROR; uscript_getScript(c, &e) == USCRIPT_HAN) {
+      ++counts.han;
+    }
+  }
+  return counts;
+}
+
 }  // namespace
 
 SingleByteGuess GuessSingleByteCharset(std::string_view bytes) {
@@ -650,6 +693,46 @@ SingleByteGuess GuessSingleByteCharset(std::string_view bytes) {
   // about one point per byte or more.
   const bool clean = best_score.penalty * 32 <= static_cast<long>(best_score.high_bytes);
   return {tables[best].charset, clean};
+}
+
+std::string_view GuessMultiByteCharset(std::string_view bytes) {
+  const std::string_view sample = bytes.substr(0, kScanBytes);
+  // A candidate whose structure holds without one bad byte and whose characters all exist.
+  const auto counts = [sample](const Structure& structure, const char* charset) {
+    std::optional<CjkCounts> counted;
+    if (structure.invalid == 0 && structure.multibyte > 0) counted = CountCjk(sample, charset);
+    if (counted && counted->bad > 0) counted.reset();
+    return counted;
+  };
+  // Japanese: kana (one character in ten or more), in full width.
+  for (const auto& [structure, charset] :
+       {std::pair{ShiftJis(sample), "Shift_JIS"}, std::pair{Euc(sample, true), "EUC-JP"}}) {
+    const auto c = counts(structure, charset);
+    if (c && c->kana * 10 >= c->total && c->half_kana == 0) return charset;
+  }
+  // Korean: Hangul syllables, nine in ten or more (Chinese read as EUC-KR has Hanja among
+  // them, Japanese kanji too).
+  const Structure euc = Euc(sample, false);
+  if (const auto c = counts(euc, "EUC-KR"); c && c->hangul * 10 >= c->total * 9) return "EUC-KR";
+  // Chinese: mostly Han. Big5 puts about half its characters on a second byte in the ASCII
+  // range, GB2312 (the common part of GB18030) none.
+  std::size_t pairs = 0;
+  std::size_t ascii_trails = 0;
+  for (std::size_t i = 0; i + 1 < sample.size(); ++i) {
+    if (static_cast<unsigned char>(sample[i]) >= 0x81) {
+      ++pairs;
+      const auto t = static_cast<unsigned char>(sample[i + 1]);
+      if (t >= 0x40 && t <= 0x7E) ++ascii_trails;
+      ++i;
+    }
+  }
+  const auto gb = counts(Gb18030(sample), "GB18030");
+  const auto big5 = counts(Big5(sample), "Big5");
+  const bool gb_han = gb && gb->han * 2 >= gb->total;
+  const bool big5_han = big5 && big5->han * 2 >= big5->total;
+  if (gb_han && (!big5 || ascii_trails == 0)) return "GB18030";
+  if (big5_han && !gb && ascii_trails * 10 >= pairs) return "Big5";
+  return {};
 }
 
 bool MultiByteStructurePlausible(std::string_view bytes) {

@@ -1,8 +1,8 @@
 // Charset detection for bytes that are not UTF-8 and declare nothing believable (internal to
 // feeds/; DecodeToUtf8 in charset.h is the entry point). Our own detector for the single-byte
 // code pages, scored from Unicode properties alone (no trained data), and a cheap structural
-// check that says when a multi-byte East Asian encoding is possible (ICU's detector decides
-// those). See docs/FEEDS.md, "Detection".
+// check that says when a multi-byte East Asian encoding is possible, then our own rules or,
+// when they are unsure, ICU's detector decide. See docs/FEEDS.md, "Detection".
 #pragma once
 
 #include <string_view>
@@ -25,6 +25,15 @@ struct SingleByteGuess {
 // Reads at most 16 KiB of words that contain bytes above 0x7F; costs a few table look-ups per
 // byte and candidate, and allocates only the sample.
 SingleByteGuess GuessSingleByteCharset(std::string_view bytes);
+
+// The East Asian multi-byte encoding of the first 64 KiB of `bytes` when the structure and the
+// characters leave no doubt, as ICU names it ("Shift_JIS", "EUC-JP", "EUC-KR", "GB18030",
+// "Big5"); empty when they do (ICU's detector decides then). Data-free rules on the decoding of
+// each candidate whose structure holds without a bad byte and whose characters all exist:
+// Japanese has kana (one character in ten or more) in full width; Korean is nine tenths Hangul
+// syllables; Chinese is mostly Han, in GB18030 when no second byte is in the ASCII range (as in
+// GB2312) and in Big5 when GB18030 cannot read it and a tenth of them or more are.
+std::string_view GuessMultiByteCharset(std::string_view bytes);
 
 // True when the first 64 KiB of `bytes` are well-formed in Shift_JIS, EUC-JP, EUC-KR/GB2312,
 // GB18030 or Big5 and hold at least a few multi-byte characters. Cheap (one pass per encoding,

@@ -286,7 +286,8 @@ TEST_CASE("feeds::GuessSingleByteCharset does not confuse code pages of one scri
   CHECK(GuessSingleByteCharset(Feed(Iconv(kGreek.utf8, "CP1253"))).charset != "windows-1252");
 }
 
-TEST_CASE("feeds::DecodeToUtf8 hands multi-byte East Asian text to ICU's detector") {
+TEST_CASE("feeds::DecodeToUtf8 and GuessMultiByteCharset read East Asian multi-byte text") {
+  using raqib::feeds::GuessMultiByteCharset;
   using raqib::feeds::GuessSingleByteCharset;
   using raqib::feeds::MultiByteStructurePlausible;
   const std::string japanese =
@@ -297,18 +298,29 @@ TEST_CASE("feeds::DecodeToUtf8 hands multi-byte East Asian text to ICU's detecto
   struct Case {
     const std::string& text;
     const char* iconv_name;
+    const char* expected;  // as ICU names it
   };
-  for (const Case& c :
-       {Case{japanese, "SHIFT_JIS"}, Case{japanese, "EUC-JP"}, Case{korean, "EUC-KR"},
-        Case{chinese, "GB2312"}, Case{traditional, "BIG5"}}) {
+  for (const Case& c : {Case{japanese, "SHIFT_JIS", "Shift_JIS"},
+                        Case{japanese, "EUC-JP", "EUC-JP"}, Case{korean, "EUC-KR", "EUC-KR"},
+                        Case{chinese, "GB2312", "GB18030"}, Case{traditional, "BIG5", "Big5"}}) {
     INFO(c.iconv_name);
     const std::string bytes = Feed(Iconv(c.text, c.iconv_name));
     CHECK(MultiByteStructurePlausible(bytes));
     CHECK_FALSE(GuessSingleByteCharset(bytes).clean);
+    CHECK(GuessMultiByteCharset(bytes) == c.expected);
     const DecodedText decoded = DecodeToUtf8(bytes);
     CHECK(decoded.source == "detected");
+    CHECK(decoded.encoding == c.expected);
     CHECK(decoded.utf8 == Feed(c.text));
   }
+  // No answer where the rules cannot be sure: kanji without kana could be Chinese or
+  // Japanese, and bytes no candidate reads without a bad character are none of them (ICU
+  // decides; the text still decodes).
+  const std::string kanji_only = Feed(Iconv("東京都知事選挙", "EUC-JP"));
+  CHECK(GuessMultiByteCharset(kanji_only) != "EUC-JP");
+  CHECK(GuessMultiByteCharset(Feed(Iconv(kRussian.utf8, "CP1251"))).empty());
+  CHECK(GuessMultiByteCharset(std::string(64, '\xFF')).empty());
+  CHECK(raqib::feeds::IsValidUtf8(DecodeToUtf8(kanji_only).utf8));
   // Single-byte text with an odd-length word of high bytes is no multi-byte text.
   CHECK_FALSE(MultiByteStructurePlausible(Feed(Iconv(kRussian.utf8, "CP1251"))));
   CHECK_FALSE(MultiByteStructurePlausible(Feed(Iconv(kHebrew.utf8, "CP1255"))));
