@@ -160,6 +160,11 @@ struct FieldData {
   std::vector<Mask> suf;                      // OR of cover from token t to the sentence end
   std::vector<int> number;                    // value of a number word or digits at t, -1 if none
   std::vector<std::uint32_t> sentence_first;  // first token of each sentence (+ end marker)
+  // Tokens whose hits (after Prepare's overrides) include a sport word, an economy word, a
+  // security word (kSecurityTopic but kKill): what tells an article's subject.
+  int sport_tokens = 0;
+  int economy_tokens = 0;
+  int security_tokens = 0;
 };
 
 struct Sentence {
@@ -245,13 +250,49 @@ void RuleClassifier::Prepare(std::string_view input, Field field, FieldData& f) 
   // same forms are mostly "is considered", "reveals" and the like ("تعتبر القاعدة من أكبر"),
   // unless an official follows as the verb's subject ("وتضيف الوزارة أن").
   constexpr Mask kSubject = Bit(Category::kOfficial) | Bit(Category::kStateForce);
-  for (std::size_t t = 0; t < n; ++t) {
+  // "قد" before an imperfect verb means "may" (قد تشن هجمات); before a perfect verb it means
+  // "has" (قد استهدفت), which is no hedge.
+  static const std::string kQad = NormalizeToCodes("قد");
+  static const std::string kImperfect = NormalizeToCodes("يتن");
+  static const std::string kAn = NormalizeToCodes("أن");
+  // After أن only ي counts: nouns often start with ت or ن ("أن ناقلة النفط تعرضت").
+  static const std::string kYa = NormalizeToCodes("ي");
+  const std::string_view qad = kQad;
+  const std::string_view an = kAn;
+  // Compared code by code: most words differ in size, and the short ones in their first code
+  // (std::string_view's operator== calls memcmp for every word of the same size).
+  const auto same = [](std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (a[i] != b[i]) return false;
+    }
+    return true;
+  };
+  const std::string_view codes = f.norm.codes;
+  f.sentence_first.clear();
+  // One pass over the tokens for the headline speech above, قد and أن, and the sentence
+  // starts. (The threat bit set here is not one the overrides below clear, so setting it
+  // before them changes nothing.)
+  for (std::uint32_t t = 0; t < n; ++t) {
+    const Token& a = f.tokens[t];
+    if (t == 0 || a.sentence != f.tokens[t - 1].sentence) f.sentence_first.push_back(t);
     if ((f.mask[t] & Bit(Category::kSpeechHeadline)) &&
         (field == Field::kTitle || (t + 1 < n && (f.mask[t + 1] & kSubject)))) {
       f.mask[t] |= Bit(Category::kSpeech);
       f.cover[t] |= Bit(Category::kSpeech);
     }
+    if (t + 1 == n) continue;
+    // Likewise "أن" before an imperfect verb is irrealis: "لا يرجح أن تقوم طهران باستهداف".
+    const std::string_view word = codes.substr(a.begin, a.end - a.begin);
+    const bool is_qad = same(word, qad);
+    if (!is_qad && !same(word, an)) continue;
+    const Token& b = f.tokens[t + 1];
+    if (!b.digits && (is_qad ? kImperfect : kYa).find(codes[b.begin]) != std::string::npos) {
+      f.mask[t] |= Bit(Category::kThreat);
+      f.cover[t] |= Bit(Category::kThreat);
+    }
   }
+  f.sentence_first.push_back(static_cast<std::uint32_t>(n));
   // A speaker phrase overrides the other kind of speaker inside it, and sport words: "مصدر
   // أمني" is an official, though "مصدر" alone is not; "المستشار الإعلامي" is not, though
   // "المستشار" is; "الهلال الأحمر" is not the football club.
@@ -284,43 +325,31 @@ void RuleClassifier::Prepare(std::string_view input, Field field, FieldData& f) 
       f.cover[t] &= ~Bit(Category::kNegation);
     }
   }
-  // "قد" before an imperfect verb means "may" (قد تشن هجمات); before a perfect verb it means
-  // "has" (قد استهدفت), which is no hedge.
-  static const std::string kQad = NormalizeToCodes("قد");
-  static const std::string kImperfect = NormalizeToCodes("يتن");
-  static const std::string kAn = NormalizeToCodes("أن");
-  // After أن only ي counts: nouns often start with ت or ن ("أن ناقلة النفط تعرضت").
-  static const std::string kYa = NormalizeToCodes("ي");
-  const std::string_view codes = f.norm.codes;
-  for (std::uint32_t t = 0; t + 1 < n; ++t) {
-    const Token& a = f.tokens[t];
-    // Likewise "أن" before an imperfect verb is irrealis: "لا يرجح أن تقوم طهران باستهداف".
-    const std::string_view word = codes.substr(a.begin, a.end - a.begin);
-    if (word != kQad && word != kAn) continue;
-    const Token& b = f.tokens[t + 1];
-    if (!b.digits && (word == kQad ? kImperfect : kYa).find(codes[b.begin]) != std::string::npos) {
-      f.mask[t] |= Bit(Category::kThreat);
-      f.cover[t] |= Bit(Category::kThreat);
-    }
-  }
-  f.sentence_first.clear();
-  for (std::uint32_t t = 0; t < n; ++t) {
-    if (t == 0 || f.tokens[t].sentence != f.tokens[t - 1].sentence) f.sentence_first.push_back(t);
-  }
-  f.sentence_first.push_back(static_cast<std::uint32_t>(n));
   // Indexes so that the rules look at one sentence's hits and support in constant time.
   f.hits_at.assign(n + 1, static_cast<std::uint32_t>(f.hits.size()));
   for (std::size_t k = f.hits.size(); k-- > 0;) f.hits_at[f.hits[k].first_token] = k;
   for (std::size_t t = n; t-- > 0;) f.hits_at[t] = std::min(f.hits_at[t], f.hits_at[t + 1]);
-  f.pre.assign(n, 0);
-  f.suf.assign(n, 0);
-  for (std::uint32_t t = 0; t < n; ++t) {
-    const bool start = t == 0 || f.tokens[t].sentence != f.tokens[t - 1].sentence;
-    f.pre[t] = f.cover[t] | (start ? 0 : f.pre[t - 1]);
-  }
-  for (std::size_t t = n; t-- > 0;) {
-    const bool end = t + 1 == n || f.tokens[t].sentence != f.tokens[t + 1].sentence;
-    f.suf[t] = f.cover[t] | (end ? 0 : f.suf[t + 1]);
+  // pre and suf sentence by sentence, and the subject counts on the way.
+  f.pre.resize(n);
+  f.suf.resize(n);
+  f.sport_tokens = f.economy_tokens = f.security_tokens = 0;
+  for (std::size_t i = 0; i + 1 < f.sentence_first.size(); ++i) {
+    const std::uint32_t first = f.sentence_first[i];
+    const std::uint32_t last = f.sentence_first[i + 1];
+    Mask acc = 0;
+    for (std::uint32_t t = first; t < last; ++t) {
+      acc |= f.cover[t];
+      f.pre[t] = acc;
+      const Mask m = f.mask[t];
+      f.sport_tokens += (m & Bit(Category::kSport)) != 0;
+      f.economy_tokens += (m & Bit(Category::kEconomy)) != 0;
+      f.security_tokens += (m & (kSecurityTopic & ~Bit(Category::kKill))) != 0;
+    }
+    acc = 0;
+    for (std::uint32_t t = last; t-- > first;) {
+      acc |= f.cover[t];
+      f.suf[t] = acc;
+    }
   }
   // A token may match several number words (ثلاثون is also ثلاث + ون): the largest wins.
   f.number.assign(n, -1);
@@ -1158,11 +1187,9 @@ Classification RuleClassifier::ClassifyImpl(const Article& article) const {
     for (std::size_t i = 0; i + 1 < f.sentence_first.size(); ++i) {
       sentences.push_back({&f, f.sentence_first[i], f.sentence_first[i + 1]});
     }
-    for (const Mask m : f.mask) {
-      sport_hits += (m & Bit(Category::kSport)) != 0;
-      economy_hits += (m & Bit(Category::kEconomy)) != 0;
-      security_hits += (m & (kSecurityTopic & ~Bit(Category::kKill))) != 0;
-    }
+    sport_hits += f.sport_tokens;
+    economy_hits += f.economy_tokens;
+    security_hits += f.security_tokens;
   }
   // An article about a match: attack words there are football unless hard evidence says not.
   const bool sport_article =
