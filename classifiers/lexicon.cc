@@ -188,17 +188,24 @@ const char* CategoryName(Category category) {
 
 namespace {
 
-// Class of every code byte for Tokenize: kLetter, kDigit or 0 (one load instead of the
-// range tests of IsLetterCode and IsDigitCode per byte).
-constexpr std::uint8_t kLetter = 1;
-constexpr std::uint8_t kDigit = 2;
+// Class of every code byte for Tokenize (one load instead of the range tests of
+// IsLetterCode and IsDigitCode and the comparisons with each sentence mark per byte).
+constexpr std::uint8_t kSpace = 0;   // any other code: separates words
+constexpr std::uint8_t kLetter = 1;  // IsLetterCode
+constexpr std::uint8_t kDigit = 2;   // IsDigitCode
+constexpr std::uint8_t kStop = 3;    // ! ? ; line break |: ends a sentence
+constexpr std::uint8_t kDot = 4;     // .: ends a sentence unless between digits
+constexpr std::uint8_t kComma = 5;   // ,: ends a run-on sentence
 const std::array<std::uint8_t, 256>& CodeClasses() {
   static const std::array<std::uint8_t, 256> table = [] {
     std::array<std::uint8_t, 256> t{};
     for (int c = 0; c < 256; ++c) {
       const auto code = static_cast<unsigned char>(c);
-      t[c] = IsLetterCode(code) ? kLetter : IsDigitCode(code) ? kDigit : 0;
+      t[c] = IsLetterCode(code) ? kLetter : IsDigitCode(code) ? kDigit : kSpace;
     }
+    for (const unsigned char c : {'!', '?', ';', '\n', '|'}) t[c] = kStop;
+    t['.'] = kDot;
+    t[','] = kComma;
     return t;
   }();
   return table;
@@ -222,9 +229,8 @@ void Tokenize(std::string_view codes, std::vector<Token>& tokens) {
   const std::size_t n = codes.size();
   std::size_t i = 0;
   while (i < n) {
-    const auto c = static_cast<unsigned char>(codes[i]);
-    const std::uint8_t cls = classes[c];
-    if (cls != 0) {
+    const std::uint8_t cls = classes[static_cast<unsigned char>(codes[i])];
+    if (cls == kLetter || cls == kDigit) {
       const bool digit = cls == kDigit;
       std::size_t j = i + 1;
       while (j < n && classes[static_cast<unsigned char>(codes[j])] == cls) ++j;
@@ -235,18 +241,19 @@ void Tokenize(std::string_view codes, std::vector<Token>& tokens) {
       i = j;
       continue;
     }
-    bool boundary = c == '!' || c == '?' || c == ';' || c == '\n' || c == '|' ||
-                    (c == ',' && sentence_tokens >= kRunOn);
-    if (c == '.') {
-      const bool between_digits = i > 0 && i + 1 < n &&
-                                  IsDigitCode(static_cast<unsigned char>(codes[i - 1])) &&
-                                  IsDigitCode(static_cast<unsigned char>(codes[i + 1]));
-      boundary = !between_digits;
-    }
-    if (boundary && sentence_has_tokens) {
-      ++sentence;
-      sentence_tokens = 0;
-      sentence_has_tokens = false;
+    if (cls != kSpace) {
+      bool boundary = true;  // kStop
+      if (cls == kDot) {
+        boundary = !(i > 0 && i + 1 < n && IsDigitCode(static_cast<unsigned char>(codes[i - 1])) &&
+                     IsDigitCode(static_cast<unsigned char>(codes[i + 1])));
+      } else if (cls == kComma) {
+        boundary = sentence_tokens >= kRunOn;
+      }
+      if (boundary && sentence_has_tokens) {
+        ++sentence;
+        sentence_tokens = 0;
+        sentence_has_tokens = false;
+      }
     }
     ++i;
   }
@@ -329,7 +336,7 @@ void Lexicon::Compile() {
   // Nodes are placed in depth-first order, each node's children at the first base where all
   // their slots are free, so a walk down a path reads slots that mostly lie near each other.
   da_.assign(1, {});
-  da_[0].check = 0;
+  da_[0].check = kRoot;
   std::vector<std::uint32_t> slot(nodes_.size(), 0);  // node -> its slot in da_
   std::size_t first_free = 1;                         // every slot before this one is taken
   std::vector<std::uint32_t> stack{0};
@@ -479,8 +486,6 @@ inline bool Lexicon::MayStartWord(const unsigned char* stem, std::size_t size) c
 void Lexicon::MatchToken(const unsigned char* token, std::size_t size, std::uint32_t index,
                          FoundNode* found, std::vector<WordMatch>& out) const {
   const Affixes& affixes = GetAffixes();
-  // Every chain, the empty one too, must leave at least two codes of stem.
-  if (size < 2) return;
   // Readings of a word by this token start here; earlier entries belong to earlier tokens, so
   // a word seen before in the article is recorded again at this token (its own hit).
   const std::size_t token_start = out.size();
@@ -519,9 +524,9 @@ void Lexicon::MatchToken(const unsigned char* token, std::size_t size, std::uint
         node = al_node_;
       }
       for (std::size_t i = skip; i < size; ++i) {
-        const std::uint32_t symbol = da_symbol_[token[i]];
-        const std::uint32_t t = da[node].base + symbol;
-        if (symbol == 0 || da[t].check != node) break;
+        // A code on no edge has symbol 0, whose slot holds no child of any node (see da_).
+        const std::uint32_t t = da[node].base + da_symbol_[token[i]];
+        if (da[t].check != node) break;
         node = t;
         if (da[t].word_count != 0) found[found_count++] = {static_cast<std::uint32_t>(i), t};
       }
@@ -583,20 +588,21 @@ void Lexicon::Match(std::string_view codes, const std::vector<Token>& tokens,
   const auto* text = reinterpret_cast<const unsigned char*>(codes.data());
   // Words matched by each token: flat list plus offsets, so phrases can look ahead.
   std::vector<WordMatch> matched;
-  std::vector<std::uint32_t> offsets;
-  offsets.reserve(tokens.size() + 1);
-  matched.reserve(tokens.size());
+  const std::size_t n = tokens.size();
+  std::vector<std::uint32_t> offsets(n + 1);
+  matched.reserve(n);
   // MatchToken's scratch: room for two walks of the longest token so far.
   std::vector<FoundNode> found;
-  for (std::size_t t = 0; t < tokens.size(); ++t) {
-    offsets.push_back(static_cast<std::uint32_t>(matched.size()));
+  for (std::size_t t = 0; t < n; ++t) {
+    offsets[t] = static_cast<std::uint32_t>(matched.size());
     const Token& token = tokens[t];
-    if (token.end > codes.size() || token.begin >= token.end) continue;
+    // Every proclitic chain, the empty one too, must leave at least two codes of stem.
+    if (token.end > codes.size() || token.begin + 2 > token.end) continue;
     const std::size_t size = token.end - token.begin;
     if (2 * size > found.size()) found.resize(2 * size);
     MatchToken(text + token.begin, size, static_cast<std::uint32_t>(t), found.data(), matched);
   }
-  offsets.push_back(static_cast<std::uint32_t>(matched.size()));
+  offsets[n] = static_cast<std::uint32_t>(matched.size());
 
   auto token_has = [&](std::size_t t, std::uint32_t word) {
     for (std::uint32_t k = offsets[t]; k < offsets[t + 1]; ++k) {

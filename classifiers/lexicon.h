@@ -141,7 +141,8 @@ class Lexicon {
   };
 
   std::uint32_t AddWord(std::string_view codes, Mode mode);
-  struct WordMatch {
+  // 16 bytes (alignas), so that counting them is a shift, not a division.
+  struct alignas(16) WordMatch {
     std::uint32_t word = 0;
     std::uint32_t token = 0;  // index of the token in Match's token list
     bool future = false;
@@ -155,8 +156,8 @@ class Lexicon {
     std::uint32_t node;
   };
   // Words matching the `size` codes of `token` (number `index` in the list), appended to
-  // `out` (a word once per token, its plainest reading). `found` is scratch with room for
-  // 2 * size entries.
+  // `out` (a word once per token, its plainest reading). `size` is at least 2; `found` is
+  // scratch with room for 2 * size entries.
   void MatchToken(const unsigned char* token, std::size_t size, std::uint32_t index,
                   FoundNode* found, std::vector<WordMatch>& out) const;
 
@@ -173,9 +174,11 @@ class Lexicon {
   std::vector<Node> nodes_{Node{}};
   // The compiled trie is a double array: node s's child on code c is t = da_[s].base +
   // da_symbol_[c] when da_[t].check == s, so a step is two loads instead of a search among
-  // the children. The root is da_[0]; free slots have check kFree; da_ is padded so t is
-  // always in range.
+  // the children. The root is da_[0] with check kRoot; free slots have check kFree; da_ is
+  // padded so t is always in range. Symbols start at 1, so slot base + 0 is never a child of
+  // s, and a walk needs no test for codes on no edge (symbol 0): the check fails there.
   static constexpr std::uint32_t kFree = 0xFFFFFFFF;
+  static constexpr std::uint32_t kRoot = 0xFFFFFFFE;  // no node's index: the root has no parent
   struct DaNode {
     std::uint32_t base = 0;
     std::uint32_t check = kFree;
