@@ -585,6 +585,7 @@ void Lexicon::MatchToken(const unsigned char* token, std::size_t size, std::uint
 void Lexicon::Match(std::string_view codes, const std::vector<Token>& tokens,
                     std::vector<Hit>& hits) const {
   hits.clear();
+  const Affixes& affixes = GetAffixes();
   const auto* text = reinterpret_cast<const unsigned char*>(codes.data());
   // Words matched by each token: flat list plus offsets, so phrases can look ahead.
   std::vector<WordMatch> matched;
@@ -599,6 +600,11 @@ void Lexicon::Match(std::string_view codes, const std::vector<Token>& tokens,
     // Every proclitic chain, the empty one too, must leave at least two codes of stem.
     if (token.end > codes.size() || token.begin + 2 > token.end) continue;
     const std::size_t size = token.end - token.begin;
+    // No proclitic chain starts the token and no word starts at its first code: nothing to
+    // walk (most tokens that match nothing, without MatchToken's setup).
+    if (affixes.chain_next[0][text[token.begin]] == 0 && !MayStartWord(text + token.begin, size)) {
+      continue;
+    }
     if (2 * size > found.size()) found.resize(2 * size);
     MatchToken(text + token.begin, size, static_cast<std::uint32_t>(t), found.data(), matched);
   }
