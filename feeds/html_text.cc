@@ -91,6 +91,9 @@ class TextBuilder {
     }
   }
 
+  // Room for `size` bytes of output, when the caller knows about how much is coming.
+  void Reserve(std::size_t size) { out_.reserve(size); }
+
   std::string Take() { return std::move(out_); }
 
  private:
@@ -953,6 +956,7 @@ std::string HtmlToText(std::string_view html) {
   html = WithoutControls(html, cleaned);
   if (html.find('<') == std::string_view::npos && !HasReference(html)) {
     TextBuilder builder;
+    builder.Reserve(html.size());  // the text is the input, white space collapsed
     builder.AppendText(html, false);
     return builder.Take();
   }

@@ -11,7 +11,6 @@
 #include <array>
 #include <cctype>
 #include <cstdint>
-#include <cstdio>
 #include <memory>
 #include <vector>
 
@@ -416,9 +415,11 @@ std::string HashId(const FeedItem& item) {
   std::uint64_t hash = Fnv1a(item.title);
   hash = Fnv1a(std::string_view("\0", 1), hash);
   hash = Fnv1a(item.summary.empty() ? item.content : item.summary, hash);
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "hash:%016llx", static_cast<unsigned long long>(hash));
-  return buffer;
+  // "hash:" and sixteen lower-case hex digits (written by hand: snprintf cost more than the
+  // hash for short items).
+  std::string id = "hash:0000000000000000";
+  for (std::size_t k = id.size(); hash != 0; hash >>= 4) id[--k] = "0123456789abcdef"[hash & 0xF];
+  return id;
 }
 
 void AddUnique(std::vector<std::string>& list, std::string value) {
