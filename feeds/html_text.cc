@@ -112,26 +112,45 @@ class TextBuilder {
     const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
     const std::size_t size = text.size();
     const std::size_t start = i;
+#if defined(__SSE2__)
+    // Sixteen bytes at a time, to the exact end: bit k of each mask is byte k of the chunk. The
+    // last chunk is the last sixteen bytes of the text, its bits before i (already read) ignored.
+    if (size - start >= 16) {
+      while (i < size) {
+        const bool tail = size - i < 16;
+        const std::size_t at = tail ? size - 16 : i;
+        const __m128i chunk = byte_scan::Load16(text.data() + at);
+        const unsigned bad = byte_scan::Mask(
+            _mm_or_si128(_mm_or_si128(byte_scan::Less(chunk, 0x20), byte_scan::Equal(chunk, 0x7F)),
+                         byte_scan::Equal(chunk, 0xC2)));
+        const unsigned spaces = byte_scan::Mask(byte_scan::Equal(chunk, ' '));
+        const unsigned ordinary = ~(bad | spaces) & 0xFFFFu;
+        // A space belongs to the run when an Ordinary byte follows it and it is not the first.
+        unsigned ends = bad | (spaces & ~(ordinary >> 1));
+        if (at == start) ends |= spaces & 1u;
+        ends &= 0xFFFFu << (i - at);
+        if (ends == 0) {
+          if (tail) return size;
+          i += 16;
+          continue;
+        }
+        const auto first = static_cast<unsigned>(std::countr_zero(ends));
+        const std::size_t k = at + first;
+        // A space last in the chunk: what follows it is in the next one.
+        if (first == 15 && (spaces >> 15) != 0 && k + 1 < size && kOrdinary[bytes[k + 1]]) {
+          i = k + 2;
+          continue;
+        }
+        return k;
+      }
+      return size;
+    }
+#endif
     while (true) {
       // Eight bytes at a time while they are plainly part of the run: no byte that is not
       // Ordinary but a space, no space first in the run, last in the word or next to another.
       // The tests may flag a byte that is fine (see byte_scan.h), never miss one that is not;
       // whatever they flag is decided byte by byte below.
-#if defined(__SSE2__)
-      // The same tests sixteen bytes at a time (exact: bit k of a mask is byte k).
-      while (i + 16 <= size) {
-        const __m128i chunk = byte_scan::Load16(text.data() + i);
-        const unsigned bad = byte_scan::Mask(
-            _mm_or_si128(_mm_or_si128(byte_scan::Less(chunk, 0x20), byte_scan::Equal(chunk, 0x7F)),
-                         byte_scan::Equal(chunk, 0xC2)));
-        const unsigned spaces = byte_scan::Mask(byte_scan::Equal(chunk, ' '));
-        if (bad != 0 || (spaces & (spaces >> 1)) != 0 || (spaces >> 15) != 0 ||
-            (i == start && (spaces & 1) != 0)) {
-          break;
-        }
-        i += 16;
-      }
-#endif
       if constexpr (std::endian::native == std::endian::little) {
         while (i + 8 <= size) {
           const std::uint64_t word = byte_scan::Load(text.data() + i);
