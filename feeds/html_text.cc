@@ -630,6 +630,7 @@ std::size_t RawTextEnd(std::string_view html, std::size_t from, std::size_t leng
 // here; <pre> collapses). The fuzz target checks exactly that.
 std::optional<std::string> SimpleHtmlToText(std::string_view html) {
   TextBuilder builder;
+  builder.Reserve(html.size());  // the text is at most about the markup's size
   TableTracker tables;
   std::size_t text_start = 0;
   std::size_t i = 0;
