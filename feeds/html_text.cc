@@ -669,13 +669,26 @@ std::optional<std::string> SimpleHtmlToText(std::string_view html) {
           ++digits;
           ++j;
         }
+        // HTML5 reads windows-1252's punctuation for the C1 range (&#146; is U+2019).
+        if (value >= 0x80 && value <= 0x9F && kWindows1252[value - 0x80] != 0) {
+          value = kWindows1252[value - 0x80];
+        }
         const bool plain = (value >= 0x20 && value < 0x7F) || (value >= 0xA0 && value < 0xD800) ||
                            (value >= 0xE000 && value < 0xFDD0) ||
                            (value > 0xFDEF && value < 0xFFFE) ||
                            (value >= 0x10000 && value <= 0x10FFFF && (value & 0xFFFE) != 0xFFFE);
-        if (digits == 0 || j >= html.size() || html[j] != ';' || !plain) return std::nullopt;
+        if (digits == 0 || !plain) return std::nullopt;
+        // Without its ';' a reference still counts where its digits end ("70&#39s" is "70's");
+        // more digits than were read are gumbo's.
+        if (j < html.size() && html[j] != ';') {
+          const char d = html[j];
+          if ((d >= '0' && d <= '9') ||
+              (hex && ((d >= 'a' && d <= 'f') || (d >= 'A' && d <= 'F')))) {
+            return std::nullopt;
+          }
+        }
         AppendUtf8(decoded, value);
-        i = j + 1;
+        i = (j < html.size() && html[j] == ';') ? j + 1 : j;
       } else if (j < html.size() && (IsAsciiAlpha(html[j]) || (html[j] >= '0' && html[j] <= '9'))) {
         // A name and its ';' (longer names than HTML 4's are left to gumbo), or a legacy name
         // without one.
