@@ -581,7 +581,8 @@ class FeedBuilder {
       } else if (name.IsRss("title")) {
         if (feed_.title.empty()) feed_.title = HtmlToText(RawText(child));
       } else if (name.IsRss("link")) {
-        const std::string link(Trim(RawText(child)));
+        const Chars raw = RawText(child);
+        const std::string_view link = Trim(raw);
         if (feed_.link.empty() && !link.empty()) feed_.link = resolver_.Resolve(child, link);
       } else if (name.IsRss("description")) {
         if (feed_.description.empty()) feed_.description = HtmlToText(RawText(child));
@@ -743,15 +744,19 @@ class FeedBuilder {
       item.content = HtmlToText(item.content_html);
     }
     if (!item.published) item.published = pending.dc_date ? pending.dc_date : pending.created;
-    if (item.link.empty()) item.link = pending.atom_link;
+    if (item.link.empty()) item.link = std::move(pending.atom_link);
     // A permalink guid is the item's link when it has no other.
     if (item.link.empty() && pending.guid_is_permalink &&
         pending.guid.find("://") != std::string::npos) {
       item.link = resolver_.Resolve({}, pending.guid);
     }
-    item.id = !pending.guid.empty()    ? pending.guid
-              : !pending.about.empty() ? pending.about
-                                       : item.link;
+    if (!pending.guid.empty()) {
+      item.id = std::move(pending.guid);
+    } else if (!pending.about.empty()) {
+      item.id = std::move(pending.about);
+    } else {
+      item.id = item.link;
+    }
     if (item.id.empty()) item.id = HashId(item);
   }
 
@@ -776,7 +781,8 @@ class FeedBuilder {
           pending.have_title = true;
         }
       } else if (IEquals(name.local, "link")) {
-        const std::string link(Trim(RawText(child)));
+        const Chars raw = RawText(child);
+        const std::string_view link = Trim(raw);
         if (item.link.empty() && !link.empty()) item.link = resolver_.Resolve(child, link);
       } else if (IEquals(name.local, "description")) {
         if (!pending.have_summary || pending.summary_html.view().empty()) {
@@ -851,7 +857,8 @@ class FeedBuilder {
       }
       if (IEquals(name.local, "id")) {
         // An id is an IRI: a relative one is relative to xml:base like a link.
-        const std::string id(Trim(RawText(child)));
+        const Chars raw = RawText(child);
+        const std::string_view id = Trim(raw);
         if (pending.guid.empty() && !id.empty()) pending.guid = resolver_.Resolve(child, id);
       } else if (IEquals(name.local, "title")) {
         if (!pending.have_title) {
