@@ -7,6 +7,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -623,6 +624,40 @@ std::size_t RawTextEnd(std::string_view html, std::size_t from, std::size_t leng
   return std::string_view::npos;
 }
 
+// gumbo_tagn_enum (of a lower-case name), with the commonest tags of feed HTML answered here:
+// it is a call and a hash for every tag.
+GumboTag TagEnum(const char* lower, std::size_t length) {
+  const auto is = [lower](const char* name) { return std::memcmp(lower, name, 2) == 0; };
+  switch (length) {
+    case 1:
+      switch (lower[0]) {
+        case 'p': return GUMBO_TAG_P;
+        case 'a': return GUMBO_TAG_A;
+        case 'b': return GUMBO_TAG_B;
+        case 'i': return GUMBO_TAG_I;
+        default: break;
+      }
+      break;
+    case 2:
+      if (is("br")) return GUMBO_TAG_BR;
+      if (is("em")) return GUMBO_TAG_EM;
+      if (is("li")) return GUMBO_TAG_LI;
+      break;
+    case 3:
+      if (std::memcmp(lower, "img", 3) == 0) return GUMBO_TAG_IMG;
+      if (std::memcmp(lower, "div", 3) == 0) return GUMBO_TAG_DIV;
+      break;
+    case 4:
+      if (std::memcmp(lower, "span", 4) == 0) return GUMBO_TAG_SPAN;
+      break;
+    case 6:
+      if (std::memcmp(lower, "strong", 6) == 0) return GUMBO_TAG_STRONG;
+      break;
+    default: break;
+  }
+  return gumbo_tagn_enum(lower, static_cast<unsigned>(length));
+}
+
 // The common case without gumbo: text, ordinary tags with well-formed attributes, tables that
 // TableTracker accepts, simple comments, numeric references and HTML 4's named ones. Anything
 // else returns nullopt and gumbo decides. Where this one answers, its characters are gumbo's; only
@@ -768,7 +803,7 @@ std::optional<std::string> SimpleHtmlToText(std::string_view html) {
     for (std::size_t k = 0; k < name.size(); ++k) {
       lower[k] = (name[k] >= 'A' && name[k] <= 'Z') ? static_cast<char>(name[k] + 32) : name[k];
     }
-    const GumboTag tag = gumbo_tagn_enum(lower, static_cast<unsigned>(name.size()));
+    const GumboTag tag = TagEnum(lower, name.size());
     const bool raw_text = !end_tag && (tag == GUMBO_TAG_SCRIPT || tag == GUMBO_TAG_STYLE);
     if (NeedsTreeBuilder(tag) && !(raw_text && !tables.InTable())) return std::nullopt;
     // Attributes: names, then optional values, quoted or not, up to the closing '>'.
