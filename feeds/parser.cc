@@ -317,7 +317,7 @@ struct Text {
 
 Text AtomText(pugi::xml_node node) {
   std::string type = node.attribute("type").value();
-  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : type) c = AsciiLower(c);  // media types are ASCII: no locale look-up
   const std::string_view mode = node.attribute("mode").value();
   Text text;
   if (type == "xhtml" || type == "application/xhtml+xml" || IEquals(mode, "xml")) {
@@ -387,11 +387,13 @@ class UrlResolver {
 
  private:
   static bool HasScheme(std::string_view url) {
-    if (url.empty() || !std::isalpha(static_cast<unsigned char>(url[0]))) return false;
+    // ASCII classes by hand: std::isalpha and friends are a locale look-up per character.
+    const auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+    if (url.empty() || !alpha(url[0])) return false;
     for (std::size_t i = 1; i < url.size(); ++i) {
       const char c = url[i];
       if (c == ':') return i > 1;  // "c:" is more likely a Windows path than a scheme
-      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') {
+      if (!alpha(c) && !(c >= '0' && c <= '9') && c != '+' && c != '-' && c != '.') {
         return false;
       }
     }
