@@ -465,8 +465,9 @@ bool ConvertToUtf8(std::string_view bytes, std::string_view charset, std::string
       std::size_t n = 0;
       std::size_t i = 0;
       while (i < bytes.size()) {
-        // Markup is ASCII: copied eight bytes at a time where the table leaves ASCII as it is.
-        if (table->ascii_identity) {
+        // Markup is ASCII: copied eight bytes at a time where the table leaves ASCII as it is
+        // (tried from ASCII bytes only: inside a word of letters it would fail at every byte).
+        if (table->ascii_identity && static_cast<unsigned char>(bytes[i]) < 0x80) {
           while (i + 8 <= bytes.size()) {
             std::uint64_t word;
             std::memcpy(&word, bytes.data() + i, 8);
