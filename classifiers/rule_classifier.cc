@@ -101,6 +101,17 @@ std::expected<Weights, std::string> LoadWeights(const std::filesystem::path& fil
 }
 
 using Mask = std::uint64_t;
+
+// Two words of codes are the same, compared code by code after the size (std::string_view's
+// operator== calls memcmp for every word of the same size; the rules ask this of tens of
+// thousands of tokens per MB).
+bool SameCodes(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
 constexpr Mask Bit(Category c) { return Mask{1} << static_cast<int>(c); }
 // Set by Prepare beside kMilitaryTarget for military targets proper (bases, troops, military
 // vehicles: every canonical but "site" and "civilians"). Markets, buses and homes are where
@@ -259,15 +270,6 @@ void RuleClassifier::Prepare(std::string_view input, Field field, FieldData& f) 
   static const std::string kYa = NormalizeToCodes("ي");
   const std::string_view qad = kQad;
   const std::string_view an = kAn;
-  // Compared code by code: most words differ in size, and the short ones in their first code
-  // (std::string_view's operator== calls memcmp for every word of the same size).
-  const auto same = [](std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      if (a[i] != b[i]) return false;
-    }
-    return true;
-  };
   const std::string_view codes = f.norm.codes;
   f.sentence_first.clear();
   // One pass over the tokens for the headline speech above, قد and أن, and the sentence
@@ -284,8 +286,8 @@ void RuleClassifier::Prepare(std::string_view input, Field field, FieldData& f) 
     if (t + 1 == n) continue;
     // Likewise "أن" before an imperfect verb is irrealis: "لا يرجح أن تقوم طهران باستهداف".
     const std::string_view word = codes.substr(a.begin, a.end - a.begin);
-    const bool is_qad = same(word, qad);
-    if (!is_qad && !same(word, an)) continue;
+    const bool is_qad = SameCodes(word, qad);
+    if (!is_qad && !SameCodes(word, an)) continue;
     const Token& b = f.tokens[t + 1];
     if (!b.digits && (is_qad ? kImperfect : kYa).find(codes[b.begin]) != std::string::npos) {
       f.mask[t] |= Bit(Category::kThreat);
@@ -368,14 +370,9 @@ class WordSet {
   WordSet(std::initializer_list<const char*> words) {
     for (const char* w : words) codes_.push_back(NormalizeToCodes(w));
   }
-  // Compared code by code after the size (std::string's operator== calls memcmp for every
-  // word of the same size; the rules ask this of tens of thousands of tokens per MB).
   bool Contains(std::string_view codes) const {
     for (const std::string& word : codes_) {
-      if (word.size() != codes.size()) continue;
-      std::size_t i = 0;
-      while (i < codes.size() && word[i] == codes[i]) ++i;
-      if (i == codes.size()) return true;
+      if (SameCodes(word, codes)) return true;
     }
     return false;
   }
@@ -388,6 +385,15 @@ class WordSet {
 std::string_view TokenCodes(const FieldData& f, std::uint32_t t) {
   const Token& tok = f.tokens[t];
   return std::string_view(f.norm.codes).substr(tok.begin, tok.end - tok.begin);
+}
+
+// A colon follows token t, after spaces at most: a headline quote or a news flash
+// ("وزير الدفاع: ..."، "وأضاف: ...").
+bool ColonAfter(const FieldData& f, std::uint32_t t) {
+  const std::string_view codes = f.norm.codes;
+  std::size_t k = f.tokens[t].end;
+  while (k < codes.size() && codes[k] == ' ') ++k;
+  return k < codes.size() && codes[k] == ':';
 }
 
 // Helpers over a sentence's tokens.
@@ -568,11 +574,7 @@ bool ImpliedSpeaker(const Sentence& s) {
   const FieldData& f = *s.f;
   const std::uint32_t v = s.first;
   if (v + 1 >= s.last || TokenCodes(f, v).substr(0, 1) != kWa) return false;
-  const std::string_view codes = f.norm.codes;
-  std::size_t k = f.tokens[v].end;
-  while (k < codes.size() && codes[k] == ' ') ++k;
-  return (k < codes.size() && codes[k] == ':') || IsThat(f, v + 1) ||
-         kSaying.Contains(TokenCodes(f, v + 1));
+  return ColonAfter(f, v) || IsThat(f, v + 1) || kSaying.Contains(TokenCodes(f, v + 1));
 }
 
 // Token t is a first-person plural speech act ("نرفض"، "وندين"، "نحذر"): the speaker's
@@ -859,10 +861,7 @@ Finding RuleClassifier::Claim(const Sentence& s, bool title) const {
   }
   // A group's spokesman quoted in a news flash: "متحدث باسم الحوثيين: الهجوم ... استهدف".
   for (std::uint32_t t = s.first; t < s.last && t < s.first + 8; ++t) {
-    const std::string_view codes = f.norm.codes;
-    std::size_t k = f.tokens[t].end;
-    while (k < codes.size() && codes[k] == ' ') ++k;
-    if (k >= codes.size() || codes[k] != ':') continue;
+    if (!ColonAfter(f, t)) continue;
     if (denied) break;
     const bool group = AnyIn(s, Bit(Category::kGroup), s.first, t);
     // An official or a state's force speaking in the first person plural claims its own
@@ -980,11 +979,7 @@ Finding RuleClassifier::Statement(const Sentence& s, bool security_context,
   // official, then a colon, at the start of the sentence.
   if (topic) {
     for (std::uint32_t t = s.first; t < s.last && t < s.first + 8; ++t) {
-      const std::uint32_t end = f.tokens[t].end;
-      const std::string_view codes = f.norm.codes;
-      std::size_t k = end;
-      while (k < codes.size() && codes[k] == ' ') ++k;
-      if (k < codes.size() && codes[k] == ':') {
+      if (ColonAfter(f, t)) {
         // A state or city name before a colon is a dateline ("بغداد: قتل ...", "اليمن: 4
         // قتلى"، "بغداد: قال مراسلنا"), even in a headline, when an event or a speaker
         // follows; alone before the colon and followed by other words, it is the government
